@@ -1,14 +1,11 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! Velocity-swap kinetic theory (paper Sec. III.C, IV, V.C): a classical frozen bath, stationary
+//! states (20)/(40), and the hydrodynamic transport coefficients u (88), u' (89, corrected) and
+//! D (99), with an independent route for D through the linearised collision operator (61)-(63).
+//!
+//! Units: hbar = m = k_B = 1.
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+pub mod bath;
+pub mod error;
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub use bath::{Bath, GaussianComponent, Statistics};
+pub use error::KineticError;
