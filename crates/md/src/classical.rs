@@ -1,0 +1,287 @@
+//! Classical (chi = 0) stochastic velocity-swap model: kinetic equation (38),
+//! `∂_t ρ_p = γ (ρ ρ_p^(b)(λ) − ρ_b ρ_p(λ))`.
+//!
+//! The bath is frozen and system particles do not interact, so each particle is an independent
+//! velocity-jump process: collisions arrive at the constant rate `γ ρ_b` (exponential waiting
+//! times) and the outgoing velocity is drawn from the normalised bath `ρ_p^(b)/ρ_b`. Between
+//! collisions the particle flies freely. This is the exact Gillespie simulation of Appendix C;
+//! there is no time step. The homogeneous solution of (38) is
+//! `e(t) = e_st + (e0 − e_st) exp(−γ ρ_b t)` with `e_st = <λ²>_bath / 2` (PHYSICS.md §2).
+
+use rand::Rng;
+use rand_distr::Exp1;
+
+use crate::{MdError, MixtureSampler, invalid};
+
+/// Exact event-driven velocity-jump process with a frozen bath.
+#[derive(Debug, Clone)]
+pub struct JumpProcess {
+    rate: f64,
+    bath: MixtureSampler,
+}
+
+impl JumpProcess {
+    /// Collision rate `gamma * rho_b` per particle; outgoing velocities from `bath`.
+    pub fn new(gamma: f64, rho_b: f64, bath: MixtureSampler) -> Result<Self, MdError> {
+        if !(gamma > 0.0 && gamma.is_finite()) {
+            return Err(invalid("gamma", "must be > 0"));
+        }
+        if !(rho_b > 0.0 && rho_b.is_finite()) {
+            return Err(invalid("rho_b", "must be > 0"));
+        }
+        Ok(Self {
+            rate: gamma * rho_b,
+            bath,
+        })
+    }
+
+    /// Collision rate per particle, `γ ρ_b`.
+    pub fn rate(&self) -> f64 {
+        self.rate
+    }
+
+    /// The normalised bath.
+    pub fn bath(&self) -> &MixtureSampler {
+        &self.bath
+    }
+
+    /// Exact solution of (38) for the energy per particle, `e(t) = e_st + (e0 − e_st) e^{−γρ_b t}`.
+    pub fn energy_exact(&self, e0: f64, t: f64) -> f64 {
+        let e_st = 0.5 * self.bath.second_moment();
+        e_st + (e0 - e_st) * (-self.rate * t).exp()
+    }
+
+    /// Evolve one particle from `(x0, v0)` at t = 0 through the ascending output `times`
+    /// (all >= 0), calling `record(m, x(t_m), v(t_m))` at each; returns the number of collisions.
+    ///
+    /// Positions are not wrapped: the caller applies its boundary (periodic box or open line),
+    /// which is exact because the dynamics does not depend on position.
+    #[inline]
+    pub fn evolve<R: Rng + ?Sized>(
+        &self,
+        x0: f64,
+        v0: f64,
+        times: &[f64],
+        rng: &mut R,
+        mut record: impl FnMut(usize, f64, f64),
+    ) -> u64 {
+        let inv_rate = 1.0 / self.rate;
+        let (mut t, mut x, mut v) = (0.0, x0, v0);
+        let mut events = 0u64;
+        let mut next = inv_rate * rng.sample::<f64, _>(Exp1);
+        for (m, &tm) in times.iter().enumerate() {
+            while next <= tm {
+                x += v * (next - t);
+                t = next;
+                v = self.bath.sample(rng);
+                events += 1;
+                next = t + inv_rate * rng.sample::<f64, _>(Exp1);
+            }
+            record(m, x + v * (tm - t), v);
+        }
+        events
+    }
+}
+
+/// Observation of one realization of the homogeneous relaxation (Fig. 2).
+#[derive(Debug, Clone, PartialEq)]
+pub struct HomogeneousObs {
+    /// kinetic energy per particle `Σ v²/2N` at each output time
+    pub energy: Vec<f64>,
+    /// velocity histogram (counts) at t = 0
+    pub initial: Vec<u32>,
+    /// velocity histogram (counts) at the last output time
+    pub last: Vec<u32>,
+    /// number of collisions
+    pub events: u64,
+}
+
+impl JumpProcess {
+    /// Homogeneous relaxation (Fig. 2): `n` particles with thermal initial velocities at
+    /// `temperature` (Maxwell-Boltzmann, variance T), evolved through `times`.
+    pub fn relax_homogeneous<R: Rng + ?Sized>(
+        &self,
+        n: usize,
+        temperature: f64,
+        times: &[f64],
+        bins: &Bins,
+        rng: &mut R,
+    ) -> HomogeneousObs {
+        let mut obs = HomogeneousObs {
+            energy: vec![0.0; times.len()],
+            initial: vec![0; bins.n],
+            last: vec![0; bins.n],
+            events: 0,
+        };
+        let sd = temperature.sqrt();
+        let last = times.len().wrapping_sub(1);
+        for _ in 0..n {
+            let v0 = sd * rng.sample::<f64, _>(rand_distr::StandardNormal);
+            if let Some(b) = bins.index(v0) {
+                obs.initial[b] += 1;
+            }
+            obs.events += self.evolve(0.0, v0, times, rng, |m, _, v| {
+                obs.energy[m] += 0.5 * v * v;
+                if m == last
+                    && let Some(b) = bins.index(v)
+                {
+                    obs.last[b] += 1;
+                }
+            });
+        }
+        obs.energy.iter_mut().for_each(|e| *e /= n as f64);
+        obs
+    }
+
+    /// Spatial relaxation of a Gaussian bump in a periodic box (Fig. 5, classical panels):
+    /// initial velocities from the local stationary state (20), i.e. the normalised bath.
+    /// Returns the density histograms `ρ(x_b, t_m)` (row-major: time, then bin) and the
+    /// number of collisions.
+    pub fn bump_profiles<R: Rng + ?Sized>(
+        &self,
+        bump: &GaussianBump,
+        box_len: f64,
+        times: &[f64],
+        bins: &Bins,
+        rng: &mut R,
+    ) -> (Vec<f64>, u64) {
+        let mut counts = vec![0u32; times.len() * bins.n];
+        let mut events = 0;
+        for _ in 0..bump.n {
+            let x0 = bump.sample(rng);
+            let v0 = self.bath.sample(rng);
+            events += self.evolve(x0, v0, times, rng, |m, x, _| {
+                if let Some(b) = bins.index(wrap(x, box_len)) {
+                    counts[m * bins.n + b] += 1;
+                }
+            });
+        }
+        let w = bins.width();
+        (counts.into_iter().map(|c| c as f64 / w).collect(), events)
+    }
+}
+
+/// `n` particles placed independently with a Gaussian density of centre `center` and standard
+/// deviation `width`: `ρ(x, 0) = n/(√(2π) w) exp(−(x−c)²/2w²)` (peak `n/(√(2π) w)`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GaussianBump {
+    /// number of particles
+    pub n: usize,
+    /// centre
+    pub center: f64,
+    /// standard deviation
+    pub width: f64,
+}
+
+impl GaussianBump {
+    /// One position.
+    #[inline]
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        self.center + self.width * rng.sample::<f64, _>(rand_distr::StandardNormal)
+    }
+    /// Peak density.
+    pub fn peak_density(&self) -> f64 {
+        self.n as f64 / ((2.0 * std::f64::consts::PI).sqrt() * self.width)
+    }
+}
+
+/// A histogram on `[lo, hi)` with equal bins.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bins {
+    /// lower edge
+    pub lo: f64,
+    /// upper edge
+    pub hi: f64,
+    /// number of bins
+    pub n: usize,
+}
+
+impl Bins {
+    /// Validated constructor.
+    pub fn new(lo: f64, hi: f64, n: usize) -> Result<Self, MdError> {
+        if !(hi > lo) || n == 0 {
+            return Err(invalid(
+                "bins",
+                format!("need hi > lo and n > 0, got [{lo}, {hi}) x {n}"),
+            ));
+        }
+        Ok(Self { lo, hi, n })
+    }
+    /// Bin width.
+    pub fn width(&self) -> f64 {
+        (self.hi - self.lo) / self.n as f64
+    }
+    /// Bin of `x`, `None` outside `[lo, hi)`.
+    #[inline]
+    pub fn index(&self, x: f64) -> Option<usize> {
+        let f = (x - self.lo) / self.width();
+        if f >= 0.0 && (f as usize) < self.n {
+            Some(f as usize)
+        } else {
+            None
+        }
+    }
+    /// Bin centres.
+    pub fn centers(&self) -> Vec<f64> {
+        (0..self.n)
+            .map(|i| self.lo + (i as f64 + 0.5) * self.width())
+            .collect()
+    }
+    /// Bin edges (n + 1).
+    pub fn edges(&self) -> Vec<f64> {
+        (0..=self.n)
+            .map(|i| self.lo + i as f64 * self.width())
+            .collect()
+    }
+}
+
+/// Wrap `x` into the periodic box `[0, len)`.
+#[inline]
+pub fn wrap(x: f64, len: f64) -> f64 {
+    let y = x - len * (x / len).floor();
+    if y >= len { 0.0 } else { y }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::realization_rng;
+
+    /// The number of collisions in [0, t] is Poisson(γ ρ_b t); the velocity after many
+    /// collisions is bath-distributed and the position obeys x(t) = x0 + ∫ v.
+    #[test]
+    fn poisson_event_count_and_free_flight() {
+        let bath = MixtureSampler::bragg(1.0, 2.0, 0.5).unwrap();
+        let p = JumpProcess::new(0.1, 20.0, bath).unwrap();
+        let mut rng = realization_rng(11, 0);
+        let (n, t) = (20_000usize, 3.0);
+        let mut counts = Vec::with_capacity(n);
+        for _ in 0..n {
+            counts.push(p.evolve(0.0, 0.0, &[t], &mut rng, |_, _, _| {}) as f64);
+        }
+        let mean = counts.iter().sum::<f64>() / n as f64;
+        let var = counts.iter().map(|c| (c - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+        let mu = p.rate() * t;
+        let z = (mean - mu) / (mu / n as f64).sqrt();
+        println!("events: mean {mean:.4} (exact {mu}), var {var:.3}, z = {z:.2}");
+        assert!(z.abs() < 4.0);
+        // no collisions before the first output time => exact free flight
+        let p_slow =
+            JumpProcess::new(1e-12, 1.0, MixtureSampler::bragg(1.0, 0.0, 1.0).unwrap()).unwrap();
+        let mut xs = vec![];
+        p_slow.evolve(1.0, 2.0, &[0.0, 0.5, 2.0], &mut rng, |_, x, _| xs.push(x));
+        assert_eq!(xs, vec![1.0, 2.0, 5.0]);
+    }
+
+    #[test]
+    fn bins_and_wrap() {
+        let b = Bins::new(-1.0, 1.0, 4).unwrap();
+        assert_eq!(b.index(-1.0), Some(0));
+        assert_eq!(b.index(0.99), Some(3));
+        assert_eq!(b.index(1.0), None);
+        assert_eq!(b.centers(), vec![-0.75, -0.25, 0.25, 0.75]);
+        assert_eq!(wrap(-0.5, 10.0), 9.5);
+        assert_eq!(wrap(25.0, 10.0), 5.0);
+        assert!(Bins::new(1.0, 1.0, 3).is_err());
+    }
+}

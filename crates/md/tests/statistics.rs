@@ -1,0 +1,242 @@
+//! Statistical tests of the simulators against exact results, with ensemble error bars.
+//!
+//! * classical homogeneous relaxation (Fig. 2 bath): per-time z-scores of e(t) against the exact
+//!   solution of (38), DSMTS-style count of |z| > 3 against the binomial expectation; chi-square
+//!   of the initial (thermal) and final (eq. (20)) velocity histograms at significance 0.001;
+//! * fermionic homogeneous relaxation reaches the stationary state of (39): per-bin z-scores
+//!   against the exact canonical occupations of the cell, plus the distance to (40);
+//! * determinism: bit-identical ensembles for 1, 2, 3 threads and for 3 merged shards.
+
+use md::{
+    Bins, CellAlgorithm, GaussianBump, JumpProcess, LatticeStationary, MeanSem, MixtureSampler,
+    Shard, canonical_occupations, merge_shards, run_shard,
+};
+use rand::Rng;
+use statrs::distribution::{Binomial, ChiSquared, ContinuousCDF, DiscreteCDF, Normal, StudentsT};
+
+const ALPHA: f64 = 1e-3;
+
+/// Largest number of |z| > 3 compatible with `m` independent z-scores (Student t with `dof`
+/// degrees of freedom, since the sem is estimated) at family significance ALPHA.
+fn allowed_outliers(m: usize, dof: f64) -> (u64, f64) {
+    let t = StudentsT::new(0.0, 1.0, dof).unwrap();
+    let p = 2.0 * (1.0 - t.cdf(3.0));
+    let b = Binomial::new(p, m as u64).unwrap();
+    let mut c = 0;
+    while 1.0 - b.cdf(c) >= ALPHA {
+        c += 1;
+    }
+    (c, p * m as f64)
+}
+
+/// Pearson chi-square of counts against bin probabilities conditioned on the histogram range;
+/// returns (chi2, dof, p-value).
+fn chi_square(counts: &[u64], probs: &[f64]) -> (f64, usize, f64) {
+    let n: u64 = counts.iter().sum();
+    let p_in: f64 = probs.iter().sum();
+    let (mut chi2, mut dof) = (0.0, 0usize);
+    let (mut c_acc, mut e_acc) = (0.0, 0.0);
+    for (&c, &p) in counts.iter().zip(probs) {
+        // merge low-expectation bins with their neighbours (expected >= 5 per cell)
+        c_acc += c as f64;
+        e_acc += n as f64 * p / p_in;
+        if e_acc >= 5.0 {
+            chi2 += (c_acc - e_acc).powi(2) / e_acc;
+            dof += 1;
+            c_acc = 0.0;
+            e_acc = 0.0;
+        }
+    }
+    if e_acc > 0.0 {
+        chi2 += (c_acc - e_acc).powi(2) / e_acc;
+        dof += 1;
+    }
+    let dof = dof - 1;
+    let p = 1.0 - ChiSquared::new(dof as f64).unwrap().cdf(chi2);
+    (chi2, dof, p)
+}
+
+#[test]
+fn classical_homogeneous_relaxation_matches_kinetic_equation() {
+    // Fig. 2 bath and rates, smaller ensemble: N = 200 particles, R = 200 realizations.
+    let bath = MixtureSampler::bragg(0.2, 0.4, 0.5).unwrap();
+    let p = JumpProcess::new(0.001, 100.0, bath).unwrap();
+    let (n, r, temp) = (200usize, 200usize, 0.08);
+    let mut times: Vec<f64> = (0..=20).map(|i| 3.0 * i as f64).collect();
+    times.push(200.0); // 20 relaxation times: residual e^-20 of the initial state
+    let bins = Bins::new(-1.2, 1.2, 48).unwrap();
+    let rows = run_shard(r, Shard::WHOLE, 2026, 2, |_, rng| {
+        p.relax_homogeneous(n, temp, &times, &bins, rng)
+    })
+    .unwrap()
+    .rows;
+    let energies: Vec<&[f64]> = rows.iter().map(|o| o.energy.as_slice()).collect();
+    let s = MeanSem::from_rows(&energies);
+    let mut outliers = 0;
+    let mut zmax: f64 = 0.0;
+    for (m, &t) in times.iter().enumerate() {
+        let exact = p.energy_exact(temp / 2.0, t);
+        let z = (s.mean[m] - exact) / s.sem[m];
+        zmax = zmax.max(z.abs());
+        outliers += u64::from(z.abs() > 3.0 || z.is_nan());
+        println!(
+            "t = {t:6.1}  e = {:.6} ± {:.6}  exact {exact:.6}  z = {z:+.2}",
+            s.mean[m], s.sem[m]
+        );
+    }
+    let (allowed, expected) = allowed_outliers(times.len(), (r - 1) as f64);
+    println!("|z|>3: {outliers} (expected {expected:.3}, allowed {allowed}), max |z| = {zmax:.2}");
+    assert!(outliers <= allowed);
+
+    // velocity histograms pooled over particles (independent in the classical model)
+    let pooled = |f: &dyn Fn(&md::HomogeneousObs) -> &Vec<u32>| -> Vec<u64> {
+        let mut c = vec![0u64; bins.n];
+        for o in &rows {
+            for (a, &b) in c.iter_mut().zip(f(o)) {
+                *a += b as u64;
+            }
+        }
+        c
+    };
+    let edges = bins.edges();
+    let final_probs: Vec<f64> = edges
+        .windows(2)
+        .map(|w| p.bath().prob(w[0], w[1]))
+        .collect();
+    let normal = Normal::new(0.0, temp.sqrt()).unwrap();
+    let initial_probs: Vec<f64> = edges
+        .windows(2)
+        .map(|w| normal.cdf(w[1]) - normal.cdf(w[0]))
+        .collect();
+    let (c2f, dof_f, pf) = chi_square(&pooled(&|o| &o.last), &final_probs);
+    let (c2i, dof_i, pi) = chi_square(&pooled(&|o| &o.initial), &initial_probs);
+    println!(
+        "final vs (20): chi2 = {c2f:.1} / {dof_f} dof, p = {pf:.3}; initial vs thermal: chi2 = {c2i:.1} / {dof_i}, p = {pi:.3}"
+    );
+    assert!(pf > ALPHA && pi > ALPHA, "chi-square rejected at {ALPHA}");
+    assert!(zmax.is_finite());
+}
+
+#[test]
+fn fermionic_homogeneous_relaxation_reaches_stationary_state() {
+    // Fig. 5 asymmetric bath; one cell of length L = N/rho, rho = 1.5 (n_max ~ 0.5).
+    let bath = MixtureSampler::bragg(6.0, 5.9, 0.3).unwrap();
+    let (n, rho, r) = (300usize, 1.5, 300usize);
+    let algo = CellAlgorithm::homogeneous(0.08, 50.0, bath, n as f64 / rho).unwrap();
+    // initial: Pauli-projected thermal state, symmetric and narrow (T = 4)
+    let t_end = 40.0 * algo.dt(); // 40 proposals per particle
+    let bins = Bins::new(-20.0, 16.0, 18).unwrap();
+    let obs = run_shard(r, Shard::WHOLE, 7, 2, |_, rng| {
+        let mut s = algo.init_with(vec![0.0; n], rng, |g| {
+            2.0 * g.sample::<f64, _>(rand_distr::StandardNormal)
+        });
+        let mut hist = vec![0.0; bins.n];
+        let mut v_mean = 0.0;
+        algo.run(&mut s, &[t_end], rng, |_, st| {
+            for &k in &st.k {
+                let v = algo.velocity(k);
+                v_mean += v / n as f64;
+                if let Some(b) = bins.index(v) {
+                    hist[b] += 1.0;
+                }
+            }
+        })
+        .unwrap();
+        assert_eq!(algo.pauli_violations(&s), 0);
+        hist.push(v_mean);
+        (hist, s.counters)
+    })
+    .unwrap()
+    .rows;
+    let rows: Vec<&[f64]> = obs.iter().map(|o| o.0.as_slice()).collect();
+    let s = MeanSem::from_rows(&rows);
+    // exact reference: canonical occupations of the cell's levels
+    let (lo, hi) = algo.bath().support(12.0);
+    let (k0, k1) = (algo.level(lo), algo.level(hi));
+    let q = LatticeStationary::level_weights(&algo, k0, k1);
+    let canon = canonical_occupations(&q, n);
+    let grand = LatticeStationary::new(&algo, n as f64).unwrap();
+    assert_eq!(grand.k0, k0);
+    let mut expected = vec![0.0; bins.n + 1];
+    let mut expected_gc = vec![0.0; bins.n + 1];
+    for (j, (&nc, &ng)) in canon.iter().zip(&grand.n).enumerate() {
+        let v = algo.velocity(k0 + j as i64);
+        if let Some(b) = bins.index(v) {
+            expected[b] += nc;
+            expected_gc[b] += ng;
+        }
+        expected[bins.n] += nc * v / n as f64;
+        expected_gc[bins.n] += ng * v / n as f64;
+    }
+    let mut outliers = 0;
+    let mut gc_dev: f64 = 0.0;
+    for b in 0..=bins.n {
+        let z = (s.mean[b] - expected[b]) / s.sem[b];
+        let z_gc = (expected_gc[b] - expected[b]) / s.sem[b];
+        gc_dev = gc_dev.max(z_gc.abs());
+        outliers += u64::from(z.abs() > 3.0 || z.is_nan());
+        println!(
+            "obs {b:2}: md {:.4} ± {:.4}  canonical {:.4}  (40) {:.4}  z = {z:+.2}",
+            s.mean[b], s.sem[b], expected[b], expected_gc[b]
+        );
+    }
+    let (allowed, exp) = allowed_outliers(bins.n + 1, (r - 1) as f64);
+    let mut c = md::CellCounters::default();
+    obs.iter().for_each(|o| c += o.1);
+    println!(
+        "fermionic: |z|>3: {outliers} (expected {exp:.3}, allowed {allowed}); max |(40) - canonical| = {gc_dev:.2} sem; \
+         blocked fraction {:.3}, duplicates {}",
+        c.blocked as f64 / c.proposals as f64,
+        c.duplicates
+    );
+    assert!(outliers <= allowed);
+    assert_eq!(c.duplicates, 0, "one cell: no streaming, no duplicates");
+}
+
+#[test]
+fn ensembles_bit_identical_for_threads_and_shards() {
+    let bath = MixtureSampler::bragg(6.0, 5.9, 0.3).unwrap();
+    let classical = JumpProcess::new(0.08, 50.0, bath.clone()).unwrap();
+    let algo = CellAlgorithm::new(0.08, 50.0, bath, 10.0, 40, 0.1).unwrap();
+    let bump = GaussianBump {
+        n: 200,
+        center: 200.0,
+        width: 40.0,
+    };
+    let bins = Bins::new(0.0, 400.0, 40).unwrap();
+    let times = [0.0, 1.0, 2.0];
+    let r = 10;
+    let realize = |_: usize, rng: &mut rand_chacha::ChaCha8Rng| {
+        let (mut a, _) = classical.bump_profiles(&bump, 400.0, &times, &bins, rng);
+        let (b, c) = md::fermionic::bump_profiles(&algo, &bump, 5.0, &times, &bins, rng).unwrap();
+        a.extend(b);
+        a.push(c.duplicates as f64);
+        a.push(rng.random::<f64>());
+        a
+    };
+    let reference = run_shard(r, Shard::WHOLE, 99, 1, realize).unwrap().rows;
+    for jobs in [2, 3] {
+        assert_eq!(
+            run_shard(r, Shard::WHOLE, 99, jobs, realize).unwrap().rows,
+            reference
+        );
+    }
+    let parts: Vec<_> = (0..3)
+        .rev()
+        .map(|index| run_shard(r, Shard { index, count: 3 }, 99, 2, realize).unwrap())
+        .collect();
+    let merged = merge_shards(r, parts).unwrap();
+    assert_eq!(merged, reference);
+    let (a, b) = (MeanSem::from_rows(&merged), MeanSem::from_rows(&reference));
+    assert!(
+        a.mean
+            .iter()
+            .zip(&b.mean)
+            .all(|(x, y)| x.to_bits() == y.to_bits())
+    );
+    // different seeds differ
+    assert_ne!(
+        run_shard(r, Shard::WHOLE, 100, 1, realize).unwrap().rows,
+        reference
+    );
+}
