@@ -5,7 +5,14 @@
 //! Units: hbar = m = k_B = 1.
 
 pub mod bath;
+pub mod collision;
 pub mod error;
+pub mod grid;
+pub mod stationary;
+pub mod transport;
 
 pub use bath::{Bath, GaussianComponent, Statistics};
 pub use error::KineticError;
+pub use grid::VelocityGrid;
+pub use stationary::{StationaryState, SwapModel};
+pub use transport::Transport;
