@@ -1,0 +1,184 @@
+//! What a running stage sees of the pipeline: its declared outputs, its dependencies'
+//! outputs and parameters, the thread budget, progress reporting and provenance records.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use anyhow::{Context as _, anyhow, bail};
+use serde::de::DeserializeOwned;
+
+use crate::progress::Progress;
+
+/// The handle passed to [`crate::StageKind::run`].
+pub struct StageContext {
+    pub(crate) name: String,
+    pub(crate) root: PathBuf,
+    pub(crate) outputs: Vec<String>,
+    /// Output of a dependency (relative path) -> dependency stage name.
+    pub(crate) inputs: BTreeMap<String, String>,
+    /// Dependency stage name -> its parameters (profile applied, `kind` tag removed).
+    pub(crate) dep_params: BTreeMap<String, serde_json::Value>,
+    pub(crate) jobs: usize,
+    pub(crate) progress: Arc<Progress>,
+    pub(crate) records: Mutex<BTreeMap<String, serde_json::Value>>,
+    pub(crate) fingerprint: String,
+    pub(crate) code_version: String,
+    pub(crate) profile: String,
+}
+
+impl StageContext {
+    /// A context outside the engine, for stage unit tests and tools: outputs are
+    /// resolved under `root`, there are no dependencies, progress is silent.
+    pub fn standalone(root: &Path, name: &str, outputs: &[&str]) -> Self {
+        Self {
+            name: name.to_owned(),
+            root: root.to_owned(),
+            outputs: outputs.iter().map(|s| (*s).to_owned()).collect(),
+            inputs: BTreeMap::new(),
+            dep_params: BTreeMap::new(),
+            jobs: 1,
+            progress: Arc::new(Progress::hidden()),
+            records: Mutex::new(BTreeMap::new()),
+            fingerprint: "standalone".to_owned(),
+            code_version: crate::version::CODE_VERSION.to_owned(),
+            profile: "standalone".to_owned(),
+        }
+    }
+
+    /// Declare, for a [`StageContext::standalone`] context, that `rel` (under `root`) is an
+    /// output of dependency `dep` whose parameters are `params` (as the dependency's params struct).
+    pub fn with_input(
+        mut self,
+        dep: &str,
+        rel: &str,
+        params: impl serde::Serialize,
+    ) -> anyhow::Result<Self> {
+        self.inputs.insert(rel.to_owned(), dep.to_owned());
+        self.dep_params.insert(dep.to_owned(), serde_json::to_value(params)?);
+        Ok(self)
+    }
+
+    /// Set the thread budget (default 1 for standalone contexts).
+    pub fn with_jobs(mut self, jobs: usize) -> Self {
+        self.jobs = jobs.max(1);
+        self
+    }
+
+    /// Stage name (the key in `pipeline.yaml`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Active profile name.
+    pub fn profile(&self) -> &str {
+        &self.profile
+    }
+
+    /// Absolute path of a declared output, e.g. `"data/fig2_energy.parquet"`.
+    /// Its parent directory is created. Write it atomically ([`crate::write_atomic`]).
+    pub fn output(&self, rel: &str) -> anyhow::Result<PathBuf> {
+        if !self.outputs.iter().any(|o| o == rel) {
+            bail!(
+                "stage `{}` writes `{rel}`, which is not among its declared outputs {:?} (declare it in pipeline.yaml)",
+                self.name,
+                self.outputs
+            );
+        }
+        let p = self.root.join(rel);
+        if let Some(dir) = p.parent() {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        Ok(p)
+    }
+
+    /// Declared outputs (relative paths), in declaration order.
+    pub fn outputs(&self) -> &[String] {
+        &self.outputs
+    }
+
+    /// Absolute path of an output of one of this stage's dependencies.
+    pub fn input(&self, rel: &str) -> anyhow::Result<PathBuf> {
+        if !self.inputs.contains_key(rel) {
+            bail!(
+                "stage `{}` reads `{rel}`, which is not an output of any of its dependencies (available: {:?})",
+                self.name,
+                self.inputs.keys().collect::<Vec<_>>()
+            );
+        }
+        let p = self.root.join(rel);
+        if !p.exists() {
+            bail!("input `{}` of stage `{}` does not exist", p.display(), self.name);
+        }
+        Ok(p)
+    }
+
+    /// Parameters of dependency `dep_stage` (profile applied), deserialized into the
+    /// dependency's params struct (the `kind` tag is removed first).
+    pub fn dep_params<T: DeserializeOwned>(&self, dep_stage: &str) -> anyhow::Result<T> {
+        let v = self
+            .dep_params
+            .get(dep_stage)
+            .ok_or_else(|| anyhow!("`{dep_stage}` is not a dependency of stage `{}`", self.name))?;
+        serde_json::from_value(v.clone())
+            .with_context(|| format!("parameters of dependency `{dep_stage}` of stage `{}`", self.name))
+    }
+
+    /// Number of threads this stage may use (build a local rayon pool with it).
+    pub fn jobs(&self) -> usize {
+        self.jobs
+    }
+
+    /// A rayon pool with [`StageContext::jobs`] threads.
+    pub fn thread_pool(&self) -> anyhow::Result<rayon::ThreadPool> {
+        Ok(rayon::ThreadPoolBuilder::new().num_threads(self.jobs).build()?)
+    }
+
+    /// Report progress: a bar on a terminal, periodic plain lines otherwise.
+    pub fn progress(&self, done: u64, total: u64) {
+        self.progress.update(&self.name, done, total);
+    }
+
+    /// Print a line without garbling progress bars.
+    pub fn log(&self, msg: &str) {
+        self.progress.println(&format!("[{}] {msg}", self.name));
+    }
+
+    /// Record extra provenance (seeds, counts, convergence numbers) into `data/manifest.json`.
+    /// Recording the same key twice keeps the last value.
+    pub fn record(&self, key: &str, value: serde_json::Value) {
+        self.records.lock().unwrap_or_else(|e| e.into_inner()).insert(key.to_owned(), value);
+    }
+
+    /// Everything recorded so far.
+    pub fn records(&self) -> BTreeMap<String, serde_json::Value> {
+        self.records.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// This stage's fingerprint (hex blake3).
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+
+    /// Hash of the workspace sources this binary was built from.
+    pub fn code_version(&self) -> &str {
+        &self.code_version
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn undeclared_output_is_rejected() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = StageContext::standalone(dir.path(), "s", &["data/a.parquet"]);
+        assert!(ctx.output("data/a.parquet").unwrap().ends_with("data/a.parquet"));
+        assert!(dir.path().join("data").is_dir());
+        let e = ctx.output("data/b.parquet").unwrap_err().to_string();
+        assert!(e.contains("not among its declared outputs"), "{e}");
+        assert!(ctx.input("data/x").is_err());
+        assert!(ctx.dep_params::<serde_json::Value>("nope").is_err());
+    }
+}

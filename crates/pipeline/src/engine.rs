@@ -1,0 +1,440 @@
+//! The scheduler: dependency order, independent stages in parallel under a total thread
+//! budget, fingerprint-based skipping, atomic manifest updates, failure isolation.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::Instant;
+
+use crate::config::{self, Config, Stage};
+use crate::manifest::{self, MANIFEST_PATH, Manifest, StageRecord};
+use crate::progress::Progress;
+use crate::{Error, StageContext, StageKind, fingerprint, version};
+
+/// Is a stage's recorded output trustworthy?
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Freshness {
+    Fresh,
+    Stale(String),
+}
+
+/// One row of `list`.
+#[derive(Debug, Clone)]
+pub struct StageStatus {
+    pub name: String,
+    pub kind: String,
+    pub deps: Vec<String>,
+    pub fingerprint: String,
+    pub freshness: Freshness,
+}
+
+/// Options of a run.
+pub struct RunOptions {
+    /// Run only these stages and their dependencies (empty: all).
+    pub only: Vec<String>,
+    /// Rerun every selected stage even when fresh.
+    pub force: bool,
+    /// Total thread budget, shared by stages running in parallel.
+    pub jobs: usize,
+    pub progress: Arc<Progress>,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        Self { only: Vec::new(), force: false, jobs: 1, progress: Arc::new(Progress::hidden()) }
+    }
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default)]
+pub struct RunReport {
+    /// Stages executed successfully, with wall time in seconds, in completion order.
+    pub ran: Vec<(String, f64)>,
+    /// Fresh stages that were skipped.
+    pub skipped: Vec<String>,
+    /// Failed stages and their error.
+    pub failed: Vec<(String, String)>,
+    /// Stages not run because a dependency failed: (stage, failed dependency).
+    pub blocked: Vec<(String, String)>,
+}
+
+impl RunReport {
+    pub fn success(&self) -> bool {
+        self.failed.is_empty() && self.blocked.is_empty()
+    }
+    pub fn ran_names(&self) -> Vec<&str> {
+        self.ran.iter().map(|(n, _)| n.as_str()).collect()
+    }
+}
+
+/// A validated pipeline rooted at a directory (outputs are relative to it).
+pub struct Pipeline<K> {
+    pub config: Config<K>,
+    root: PathBuf,
+    code_version: String,
+    git_commit: Option<String>,
+}
+
+impl<K: StageKind> Pipeline<K> {
+    /// Load and validate `file`; outputs live under the file's directory.
+    pub fn load(file: &Path, profile: &str) -> Result<Self, Error> {
+        let config = config::load::<K>(file, profile)?;
+        let root = file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_owned();
+        Ok(Self::new(config, root))
+    }
+
+    pub fn new(config: Config<K>, root: PathBuf) -> Self {
+        let git_commit = version::git_commit(&root);
+        Self { config, root, code_version: version::CODE_VERSION.to_owned(), git_commit }
+    }
+
+    /// Override the code version (tests simulate a code change with it).
+    pub fn with_code_version(mut self, v: &str) -> Self {
+        self.code_version = v.to_owned();
+        self
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn manifest_path(&self) -> PathBuf {
+        self.root.join(MANIFEST_PATH)
+    }
+
+    /// Fingerprint of every stage.
+    pub fn fingerprints(&self) -> BTreeMap<String, String> {
+        let mut fps: BTreeMap<String, String> = BTreeMap::new();
+        for i in self.config.topo_order() {
+            let s = &self.config.stages[i];
+            let deps: Vec<(&str, &str)> = s.deps.iter().map(|d| (d.as_str(), fps[d].as_str())).collect();
+            let fp = fingerprint::stage_fingerprint(&s.kind_name, &s.params, &deps, &self.code_version);
+            fps.insert(s.name.clone(), fp);
+        }
+        fps
+    }
+
+    fn freshness(&self, s: &Stage<K>, fp: &str, m: &Manifest) -> Freshness {
+        let Some(rec) = m.stages.get(&s.name) else { return Freshness::Stale("never run".into()) };
+        if rec.fingerprint != fp {
+            let why = if rec.code_version != self.code_version {
+                "code changed"
+            } else if rec.params != s.params {
+                "parameters changed"
+            } else {
+                "a dependency changed"
+            };
+            return Freshness::Stale(format!("{why} (fingerprint {} -> {})", &rec.fingerprint[..12.min(rec.fingerprint.len())], &fp[..12]));
+        }
+        let declared: BTreeSet<&String> = s.outputs.iter().collect();
+        let recorded: BTreeSet<&String> = rec.outputs.keys().collect();
+        if declared != recorded {
+            return Freshness::Stale("declared outputs differ from the recorded ones".into());
+        }
+        match manifest::outputs_problem(&self.root, &s.outputs, rec) {
+            Some(p) => Freshness::Stale(p),
+            None => Freshness::Fresh,
+        }
+    }
+
+    /// Status of every stage, in dependency order.
+    pub fn status(&self) -> Vec<StageStatus> {
+        let (m, _) = Manifest::load(&self.manifest_path());
+        let fps = self.fingerprints();
+        self.config
+            .topo_order()
+            .into_iter()
+            .map(|i| {
+                let s = &self.config.stages[i];
+                StageStatus {
+                    name: s.name.clone(),
+                    kind: s.kind_name.clone(),
+                    deps: s.deps.clone(),
+                    fingerprint: fps[&s.name].clone(),
+                    freshness: self.freshness(s, &fps[&s.name], &m),
+                }
+            })
+            .collect()
+    }
+
+    /// `only` and all their transitive dependencies (all stages when `only` is empty).
+    pub fn selection(&self, only: &[String]) -> Result<BTreeSet<String>, Error> {
+        if only.is_empty() {
+            return Ok(self.config.stages.iter().map(|s| s.name.clone()).collect());
+        }
+        let mut sel = BTreeSet::new();
+        let mut stack: Vec<String> = Vec::new();
+        for o in only {
+            if self.config.stage(o).is_none() {
+                return Err(Error::UnknownStage(o.clone()));
+            }
+            stack.push(o.clone());
+        }
+        while let Some(n) = stack.pop() {
+            if sel.insert(n.clone()) {
+                stack.extend(self.config.stage(&n).expect("validated").deps.iter().cloned());
+            }
+        }
+        Ok(sel)
+    }
+
+    /// Run the selected stages.
+    pub fn run(&self, opts: &RunOptions) -> Result<RunReport, Error> {
+        let sel = self.selection(&opts.only)?;
+        let fps = self.fingerprints();
+        let mpath = self.manifest_path();
+        let (manifest, warn) = Manifest::load(&mpath);
+        if let Some(w) = warn {
+            opts.progress.println(&format!("warning: {w}"));
+        }
+        let order: Vec<usize> = self.config.topo_order().into_iter().filter(|&i| sel.contains(&self.config.stages[i].name)).collect();
+
+        let mut report = RunReport::default();
+        let mut to_run: Vec<usize> = Vec::new();
+        for &i in &order {
+            let s = &self.config.stages[i];
+            match (opts.force, self.freshness(s, &fps[&s.name], &manifest)) {
+                (false, Freshness::Fresh) => {
+                    opts.progress.println(&format!("[{}] fresh, skipped", s.name));
+                    report.skipped.push(s.name.clone());
+                }
+                (true, _) => to_run.push(i),
+                (false, Freshness::Stale(why)) => {
+                    opts.progress.println(&format!("[{}] stale: {why}", s.name));
+                    to_run.push(i);
+                }
+            }
+        }
+        let manifest = Mutex::new(manifest);
+
+        #[derive(Clone, Copy, PartialEq)]
+        enum St {
+            Pending,
+            Running,
+            Done,
+            Failed,
+            Blocked,
+        }
+        let mut state: BTreeMap<usize, St> = to_run.iter().map(|&i| (i, St::Pending)).collect();
+        let jobs = opts.jobs.max(1);
+        let mut available = jobs;
+        let (tx, rx) = mpsc::channel::<(usize, usize, Result<f64, String>)>();
+
+        std::thread::scope(|scope| {
+            loop {
+                // Propagate failures, find ready stages.
+                let mut ready = Vec::new();
+                for &i in &to_run {
+                    if state[&i] != St::Pending {
+                        continue;
+                    }
+                    let s = &self.config.stages[i];
+                    let mut ok = true;
+                    for d in &s.deps {
+                        let j = self.config.stages.iter().position(|x| &x.name == d).expect("validated");
+                        match state.get(&j) {
+                            Some(St::Failed) | Some(St::Blocked) => {
+                                state.insert(i, St::Blocked);
+                                report.blocked.push((s.name.clone(), d.clone()));
+                                opts.progress.println(&format!("[{}] not run: dependency `{d}` failed", s.name));
+                                ok = false;
+                                break;
+                            }
+                            Some(St::Pending) | Some(St::Running) => ok = false,
+                            Some(St::Done) | None => {}
+                        }
+                    }
+                    if ok {
+                        ready.push(i);
+                    }
+                }
+                let running = state.values().filter(|s| **s == St::Running).count();
+                // Launch: split the free threads among the ready stages.
+                let mut n_ready = ready.len();
+                for i in ready {
+                    if available == 0 {
+                        break;
+                    }
+                    let threads = (available / n_ready).max(1);
+                    available -= threads;
+                    n_ready -= 1;
+                    state.insert(i, St::Running);
+                    let tx = tx.clone();
+                    let fps = &fps;
+                    let manifest = &manifest;
+                    let mpath = &mpath;
+                    let progress = opts.progress.clone();
+                    scope.spawn(move || {
+                        let r = self.run_stage(i, threads, fps, manifest, mpath, progress);
+                        let _ = tx.send((i, threads, r));
+                    });
+                }
+                let running_now = state.values().filter(|s| **s == St::Running).count();
+                if running_now == 0 {
+                    break;
+                }
+                let _ = running;
+                let (i, threads, r) = rx.recv().expect("a running stage reports back");
+                available += threads;
+                let name = self.config.stages[i].name.clone();
+                match r {
+                    Ok(secs) => {
+                        state.insert(i, St::Done);
+                        report.ran.push((name, secs));
+                    }
+                    Err(e) => {
+                        state.insert(i, St::Failed);
+                        report.failed.push((name, e));
+                    }
+                }
+            }
+        });
+        Ok(report)
+    }
+
+    fn run_stage(
+        &self,
+        i: usize,
+        jobs: usize,
+        fps: &BTreeMap<String, String>,
+        manifest: &Mutex<Manifest>,
+        mpath: &Path,
+        progress: Arc<Progress>,
+    ) -> Result<f64, String> {
+        let s = &self.config.stages[i];
+        // Forget the old record first: from here on, until the new record is written,
+        // nothing this stage has written is trusted (a kill mid-stage leaves it stale).
+        {
+            let mut m = manifest.lock().unwrap_or_else(|e| e.into_inner());
+            if m.stages.remove(&s.name).is_some() {
+                m.save(mpath).map_err(|e| e.to_string())?;
+            }
+        }
+        let mut inputs = BTreeMap::new();
+        let mut dep_params = BTreeMap::new();
+        for d in &s.deps {
+            let ds = self.config.stage(d).expect("validated");
+            for o in &ds.outputs {
+                inputs.insert(o.clone(), d.clone());
+            }
+            let mut p = ds.params.clone();
+            if let serde_json::Value::Object(m) = &mut p {
+                m.remove("kind");
+            }
+            dep_params.insert(d.clone(), p);
+        }
+        let ctx = StageContext {
+            name: s.name.clone(),
+            root: self.root.clone(),
+            outputs: s.outputs.clone(),
+            inputs,
+            dep_params,
+            jobs,
+            progress: progress.clone(),
+            records: Mutex::new(BTreeMap::new()),
+            fingerprint: fps[&s.name].clone(),
+            code_version: self.code_version.clone(),
+            profile: self.config.profile.clone(),
+        };
+        progress.println(&format!("[{}] running ({} thread{})", s.name, jobs, if jobs == 1 { "" } else { "s" }));
+        let started = manifest::now_rfc3339();
+        let t0 = Instant::now();
+        let result = std::panic::catch_unwind(AssertUnwindSafe(|| s.kind.run(&ctx)));
+        progress.finish(&s.name);
+        let secs = t0.elapsed().as_secs_f64();
+        let fail = |msg: String| {
+            progress.println(&format!("[{}] FAILED after {secs:.2} s: {msg}", s.name));
+            Err(msg)
+        };
+        match result {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return fail(format!("{e:#}")),
+            Err(panic) => {
+                let msg = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic payload".into());
+                return fail(format!("panicked: {msg}"));
+            }
+        }
+        let mut outputs = BTreeMap::new();
+        for o in &s.outputs {
+            match manifest::hash_file(&self.root.join(o)) {
+                Ok(h) => {
+                    outputs.insert(o.clone(), h);
+                }
+                Err(e) => return fail(format!("declared output `{o}` was not written ({e})")),
+            }
+        }
+        let rec = StageRecord {
+            fingerprint: fps[&s.name].clone(),
+            kind: s.kind_name.clone(),
+            params: s.params.clone(),
+            deps: s.deps.clone(),
+            dep_fingerprints: s.deps.iter().map(|d| (d.clone(), fps[d].clone())).collect(),
+            outputs,
+            records: ctx.records(),
+            code_version: self.code_version.clone(),
+            git_commit: self.git_commit.clone(),
+            profile: self.config.profile.clone(),
+            jobs,
+            started,
+            finished: manifest::now_rfc3339(),
+            wall_seconds: secs,
+        };
+        {
+            let mut m = manifest.lock().unwrap_or_else(|e| e.into_inner());
+            m.stages.insert(s.name.clone(), rec);
+            m.save(mpath).map_err(|e| e.to_string())?;
+        }
+        progress.println(&format!("[{}] done in {secs:.2} s", s.name));
+        Ok(secs)
+    }
+
+    /// Remove the outputs (and leftover temporaries next to them) and manifest entries of
+    /// `only` (all stages when empty). Returns the removed files.
+    pub fn clean(&self, only: &[String]) -> Result<Vec<PathBuf>, Error> {
+        for o in only {
+            if self.config.stage(o).is_none() {
+                return Err(Error::UnknownStage(o.clone()));
+            }
+        }
+        let targets: Vec<&Stage<K>> = self.config.stages.iter().filter(|s| only.is_empty() || only.contains(&s.name)).collect();
+        let mut removed = Vec::new();
+        let mut dirs = BTreeSet::new();
+        for s in &targets {
+            for o in &s.outputs {
+                let p = self.root.join(o);
+                if let Some(d) = p.parent() {
+                    dirs.insert(d.to_owned());
+                }
+                match std::fs::remove_file(&p) {
+                    Ok(()) => removed.push(p),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(Error::Io { path: p, source: e }),
+                }
+            }
+        }
+        for d in dirs {
+            let Ok(rd) = std::fs::read_dir(&d) else { continue };
+            for e in rd.flatten() {
+                let p = e.path();
+                if crate::atomic::is_temp_file(&p) && std::fs::remove_file(&p).is_ok() {
+                    removed.push(p);
+                }
+            }
+        }
+        let mpath = self.manifest_path();
+        let (mut m, _) = Manifest::load(&mpath);
+        let before = m.stages.len();
+        for s in &targets {
+            m.stages.remove(&s.name);
+        }
+        if m.stages.len() != before || (only.is_empty() && mpath.exists()) {
+            m.save(&mpath)?;
+        }
+        Ok(removed)
+    }
+}

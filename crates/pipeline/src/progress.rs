@@ -1,0 +1,105 @@
+//! Progress reporting: an indicatif bar per running stage on a terminal, periodic
+//! plain lines otherwise (CI has no terminal), nothing in tests.
+
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+enum Mode {
+    Bars(MultiProgress),
+    Lines { interval: Duration },
+    Hidden,
+}
+
+/// Shared progress reporter for all running stages.
+pub struct Progress {
+    mode: Mode,
+    bars: Mutex<HashMap<String, ProgressBar>>,
+    /// Stage -> (started, last printed line).
+    lines: Mutex<HashMap<String, (Instant, Option<Instant>)>>,
+}
+
+impl Progress {
+    /// Bars when stderr is a terminal, otherwise a line every 10 s per stage.
+    pub fn auto() -> Self {
+        if std::io::stderr().is_terminal() {
+            Self::with_mode(Mode::Bars(MultiProgress::with_draw_target(ProgressDrawTarget::stderr())))
+        } else {
+            Self::lines(Duration::from_secs(10))
+        }
+    }
+
+    /// Plain lines on stderr, at most one per `interval` per stage (plus the final one).
+    pub fn lines(interval: Duration) -> Self {
+        Self::with_mode(Mode::Lines { interval })
+    }
+
+    /// No output at all.
+    pub fn hidden() -> Self {
+        Self::with_mode(Mode::Hidden)
+    }
+
+    fn with_mode(mode: Mode) -> Self {
+        Self { mode, bars: Mutex::new(HashMap::new()), lines: Mutex::new(HashMap::new()) }
+    }
+
+    /// Print a message line (above the bars on a terminal).
+    pub fn println(&self, msg: &str) {
+        match &self.mode {
+            Mode::Bars(m) => {
+                let _ = m.println(msg);
+            }
+            Mode::Lines { .. } => eprintln!("{msg}"),
+            Mode::Hidden => {}
+        }
+    }
+
+    /// `stage` has done `done` of `total` units of work.
+    pub fn update(&self, stage: &str, done: u64, total: u64) {
+        match &self.mode {
+            Mode::Hidden => {}
+            Mode::Bars(m) => {
+                let mut bars = self.bars.lock().unwrap_or_else(|e| e.into_inner());
+                let bar = bars.entry(stage.to_owned()).or_insert_with(|| {
+                    let b = m.add(ProgressBar::new(total));
+                    b.set_style(
+                        ProgressStyle::with_template(
+                            "{prefix:>20} [{bar:30}] {pos}/{len} {elapsed_precise} eta {eta}",
+                        )
+                        .expect("valid template")
+                        .progress_chars("=> "),
+                    );
+                    b.set_prefix(stage.to_owned());
+                    b
+                });
+                bar.set_length(total);
+                bar.set_position(done);
+            }
+            Mode::Lines { interval } => {
+                let now = Instant::now();
+                let mut lines = self.lines.lock().unwrap_or_else(|e| e.into_inner());
+                let (start, last) = lines.entry(stage.to_owned()).or_insert((now, None));
+                let due = last.is_none_or(|t| now.duration_since(t) >= *interval);
+                if due || done >= total {
+                    let pct = if total > 0 { 100.0 * done as f64 / total as f64 } else { 100.0 };
+                    eprintln!(
+                        "[{stage}] {done}/{total} ({pct:.0}%) after {:.1} s",
+                        now.duration_since(*start).as_secs_f64()
+                    );
+                    *last = Some(now);
+                }
+            }
+        }
+    }
+
+    /// `stage` finished (removes its bar).
+    pub fn finish(&self, stage: &str) {
+        if let Some(b) = self.bars.lock().unwrap_or_else(|e| e.into_inner()).remove(stage) {
+            b.finish_and_clear();
+        }
+        self.lines.lock().unwrap_or_else(|e| e.into_inner()).remove(stage);
+    }
+}
