@@ -71,6 +71,20 @@ pub struct CellAlgorithm {
     /// levels `k_lo ..= k_lo + n_table - 1` have an O(1) occupancy table
     k_lo: i64,
     n_table: usize,
+    duplicates: DuplicateRule,
+}
+
+/// What to do with a particle that streamed onto a level already occupied in its new cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DuplicateRule {
+    /// The paper's rule (App. C step 2(b)): scatter it with the bath, re-drawing until it
+    /// lands on a free level. Pauli is exact after every collision phase, but each duplicate
+    /// is an extra collision, at a rate ∝ |v| n / l that does not vanish as dt → 0.
+    #[default]
+    Rescatter,
+    /// Leave it: the level holds two particles until one leaves (collisions onto it stay
+    /// blocked). No extra collisions; transient double occupancy of rate ∝ |v| n / l.
+    Keep,
 }
 
 /// Positions, levels and scratch buffers of one realization.
@@ -86,6 +100,7 @@ pub struct FermionicState {
     start: Vec<u32>,
     order: Vec<u32>,
     occ: Vec<u64>,
+    count: Vec<u32>,
     epoch: u64,
     /// what happened so far
     pub counters: CellCounters,
@@ -136,6 +151,7 @@ impl CellAlgorithm {
             dt,
             k_lo,
             n_table,
+            duplicates: DuplicateRule::Rescatter,
         })
     }
 
@@ -149,6 +165,12 @@ impl CellAlgorithm {
     ) -> Result<Self, MdError> {
         let rate = gamma * rho_b;
         Self::new(gamma, rho_b, bath, length, 1, 1.0 / rate)
+    }
+
+    /// Use duplicate rule `rule` (default [`DuplicateRule::Rescatter`]).
+    pub fn with_duplicate_rule(mut self, rule: DuplicateRule) -> Self {
+        self.duplicates = rule;
+        self
     }
 
     /// Box length `L = n_cells * cell_len`.
@@ -205,6 +227,7 @@ impl CellAlgorithm {
             start: vec![0; self.n_cells + 1],
             order: vec![0; n],
             occ: vec![0; self.n_table],
+            count: vec![0; self.n_table],
             epoch: 0,
             counters: CellCounters::default(),
         };
@@ -266,7 +289,7 @@ impl CellAlgorithm {
     #[inline]
     fn occupied(&self, s: &FermionicState, kk: i64, a: usize, b: usize) -> bool {
         match self.slot(kk) {
-            Some(j) => s.occ[j] == s.epoch,
+            Some(j) => s.occ[j] == s.epoch && s.count[j] > 0,
             // outside the table (probability < e^-98 per draw): scan the cell
             None => s.order[a..b].iter().any(|&i| s.k[i as usize] == kk),
         }
@@ -274,13 +297,17 @@ impl CellAlgorithm {
     #[inline]
     fn mark(&self, s: &mut FermionicState, kk: i64) {
         if let Some(j) = self.slot(kk) {
-            s.occ[j] = s.epoch;
+            if s.occ[j] != s.epoch {
+                s.occ[j] = s.epoch;
+                s.count[j] = 0;
+            }
+            s.count[j] += 1;
         }
     }
     #[inline]
     fn unmark(&self, s: &mut FermionicState, kk: i64) {
         if let Some(j) = self.slot(kk) {
-            s.occ[j] = 0;
+            s.count[j] -= 1;
         }
     }
 
@@ -341,8 +368,8 @@ impl CellAlgorithm {
     }
 
     /// Binning, duplicate rule and collisions of one step (positions of colliding particles
-    /// advanced to their collision instants). Afterwards no level of any cell is doubly
-    /// occupied ([`Self::pauli_violations`] is 0). Call [`Self::stream`] to finish the step.
+    /// advanced to their collision instants). With [`DuplicateRule::Rescatter`] no level of
+    /// any cell is doubly occupied afterwards ([`Self::pauli_violations`] is 0). Call [`Self::stream`] to finish the step.
     pub fn collide<R: Rng + ?Sized>(&self, s: &mut FermionicState, rng: &mut R) {
         self.bin(s);
         for c in 0..self.n_cells {
@@ -353,6 +380,9 @@ impl CellAlgorithm {
                 let mut kk = s.k[i];
                 if self.occupied_before(s, kk, a, m) {
                     s.counters.duplicates += 1;
+                }
+                if self.duplicates == DuplicateRule::Rescatter && self.occupied_before(s, kk, a, m)
+                {
                     kk = loop {
                         s.counters.duplicate_redraws += 1;
                         let kk = self.level(self.bath.sample(rng));
@@ -373,7 +403,7 @@ impl CellAlgorithm {
     #[inline]
     fn occupied_before(&self, s: &FermionicState, kk: i64, a: usize, m: usize) -> bool {
         match self.slot(kk) {
-            Some(j) => s.occ[j] == s.epoch,
+            Some(j) => s.occ[j] == s.epoch && s.count[j] > 0,
             None => s.order[a..m].iter().any(|&i| s.k[i as usize] == kk),
         }
     }

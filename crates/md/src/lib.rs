@@ -25,7 +25,8 @@ pub mod sampler;
 pub use classical::{Bins, GaussianBump, HomogeneousObs, JumpProcess, wrap};
 pub use ensemble::{MeanSem, Shard, ShardOutput, merge_shards, realization_rng, run_shard};
 pub use fermionic::{
-    CellAlgorithm, CellCounters, FermionicState, LatticeStationary, canonical_occupations,
+    CellAlgorithm, CellCounters, DuplicateRule, FermionicState, LatticeStationary,
+    canonical_occupations,
 };
 pub use sampler::{Component, MixtureSampler};
 

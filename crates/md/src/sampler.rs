@@ -110,19 +110,23 @@ impl MixtureSampler {
     /// Draw one velocity.
     #[inline(always)]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
-        let c = if self.components.len() == 1 {
-            &self.components[0]
-        } else {
-            let u: f64 = rng.random();
-            let i = self
-                .cumulative
-                .iter()
-                .position(|&cw| u < cw)
-                .unwrap_or(self.components.len() - 1);
-            &self.components[i]
-        };
+        let c = &self.components[self.pick(rng)];
         let z: f64 = rng.sample(StandardNormal);
         c.center + c.std_dev * z
+    }
+
+    /// Draw only the component index (probability = its weight).
+    #[inline(always)]
+    pub fn pick<R: Rng + ?Sized>(&self, rng: &mut R) -> usize {
+        if self.components.len() == 1 {
+            0
+        } else {
+            let u: f64 = rng.random();
+            self.cumulative
+                .iter()
+                .position(|&cw| u < cw)
+                .unwrap_or(self.components.len() - 1)
+        }
     }
 
     /// Probability density at `x`.

@@ -1,0 +1,206 @@
+//! Convergence of the fermionic cell algorithm in the time step `dt`, the cell length `l` and
+//! the number of particles per cell. Heavy: run in release with
+//! `cargo test --release -p md --test convergence -- --ignored --nocapture`.
+//!
+//! Observables (ensemble mean ± standard error):
+//! * stationary mean velocity `J/ρ` and variance of a homogeneous periodic box at ρ = 1.5 with
+//!   streaming between cells (duplicates occur), against the continuum stationary state (40);
+//! * spreading `<(x − x_c)²>(t = 20)` of a symmetric-bath bump (transport);
+//! * duplicates per particle-step and blocked fraction;
+//! * exact canonical-vs-(40) gap of one isolated cell as a function of its particle number.
+
+use md::{
+    CellAlgorithm, CellCounters, DuplicateRule, GaussianBump, LatticeStationary, MeanSem,
+    MixtureSampler, Shard, canonical_occupations, run_shard,
+};
+use rand::Rng;
+
+const GAMMA: f64 = 0.08;
+const RHO_B: f64 = 50.0;
+
+fn continuum(bath: &MixtureSampler, rho: f64) -> (f64, f64) {
+    // (40) on a very fine lattice (level spacing 2π/2e4): midpoint rule of the continuum.
+    let algo = CellAlgorithm::new(GAMMA, RHO_B, bath.clone(), 2.0e4, 1, 1.0).unwrap();
+    let st = LatticeStationary::new(&algo, rho * 2.0e4).unwrap();
+    let tot: f64 = st.n.iter().sum();
+    let v = |j: usize| algo.velocity(st.k0 + j as i64);
+    let m1 = st.n.iter().enumerate().map(|(j, n)| n * v(j)).sum::<f64>() / tot;
+    let m2 =
+        st.n.iter()
+            .enumerate()
+            .map(|(j, n)| n * v(j) * v(j))
+            .sum::<f64>()
+            / tot;
+    (m1, m2 - m1 * m1)
+}
+
+/// Homogeneous periodic box of length 400 at density rho: time-averaged <v>, var(v) over
+/// t in [5, 25] (after 20 proposals per particle), per realization.
+fn homogeneous_box(
+    bath: &MixtureSampler,
+    l: f64,
+    dt: f64,
+    r: usize,
+    rule: DuplicateRule,
+) -> (MeanSem, CellCounters) {
+    let (len, rho) = (400.0, 1.5);
+    let algo = CellAlgorithm::new(
+        GAMMA,
+        RHO_B,
+        bath.clone(),
+        l,
+        (len / l).round() as usize,
+        dt,
+    )
+    .unwrap()
+    .with_duplicate_rule(rule);
+    let n = (rho * len) as usize;
+    let times: Vec<f64> = (0..=20)
+        .map(|i| ((5.0 + i as f64) / dt).round() * dt)
+        .collect();
+    let rows = run_shard(r, Shard::WHOLE, 17, 2, |_, rng| {
+        let x: Vec<f64> = (0..n).map(|_| rng.random::<f64>() * len).collect();
+        let mut s = algo.init_local_stationary(x, 20.0, rng);
+        let (mut m1, mut m2) = (0.0, 0.0);
+        algo.run(&mut s, &times, rng, |_, st| {
+            for &k in &st.k {
+                let v = algo.velocity(k);
+                m1 += v;
+                m2 += v * v;
+            }
+        })
+        .unwrap();
+        let c = (n * times.len()) as f64;
+        let (m1, m2) = (m1 / c, m2 / c);
+        (vec![m1, m2 - m1 * m1], s.counters)
+    })
+    .unwrap()
+    .rows;
+    let mut c = CellCounters::default();
+    rows.iter().for_each(|r| c += r.1);
+    let obs: Vec<Vec<f64>> = rows.into_iter().map(|r| r.0).collect();
+    (MeanSem::from_rows(&obs), c)
+}
+
+/// Symmetric bath, bump of 400 particles (peak density 2) in a box of 800: <(x-400)²> at t = 20.
+fn spreading(l: f64, dt: f64, r: usize, rule: DuplicateRule) -> (MeanSem, CellCounters) {
+    let bath = MixtureSampler::bragg(6.0, 5.9, 1.0).unwrap();
+    let len = 800.0;
+    let algo = CellAlgorithm::new(GAMMA, RHO_B, bath, l, (len / l).round() as usize, dt)
+        .unwrap()
+        .with_duplicate_rule(rule);
+    let bump = GaussianBump {
+        n: 400,
+        center: 400.0,
+        width: 80.0,
+    };
+    let t_end = (20.0 / dt).round() * dt;
+    let rows = run_shard(r, Shard::WHOLE, 23, 2, |_, rng| {
+        let x: Vec<f64> = (0..bump.n).map(|_| bump.sample(rng)).collect();
+        let mut s = algo.init_local_stationary(x, 20.0, rng);
+        let mut var = 0.0;
+        algo.run(&mut s, &[t_end], rng, |_, st| {
+            var = st.x.iter().map(|x| (x - 400.0).powi(2)).sum::<f64>() / st.x.len() as f64;
+        })
+        .unwrap();
+        (vec![var], s.counters)
+    })
+    .unwrap()
+    .rows;
+    let mut c = CellCounters::default();
+    rows.iter().for_each(|r| c += r.1);
+    let obs: Vec<Vec<f64>> = rows.into_iter().map(|r| r.0).collect();
+    (MeanSem::from_rows(&obs), c)
+}
+
+fn rates(c: &CellCounters) -> (f64, f64) {
+    (
+        c.duplicates as f64 / c.particle_steps as f64,
+        c.blocked as f64 / c.proposals as f64,
+    )
+}
+
+#[test]
+#[ignore = "heavy: run in release (see module docs)"]
+fn fermionic_cell_algorithm_convergence() {
+    let bath = MixtureSampler::bragg(6.0, 5.9, 0.3).unwrap();
+    let (j40, var40) = continuum(&bath, 1.5);
+    println!("continuum (40), rho = 1.5: J/rho = {j40:.4}, var = {var40:.3}");
+    let r = 64;
+    for rule in [DuplicateRule::Rescatter, DuplicateRule::Keep] {
+        println!("=== duplicate rule {rule:?} ===");
+        println!(
+            "homogeneous box, dt = 0.05: l | J/rho ± sem | z vs (40) | var ± sem | z | dup/particle-step | blocked"
+        );
+        for l in [2.5, 5.0, 10.0, 20.0, 40.0] {
+            let (s, c) = homogeneous_box(&bath, l, 0.05, r, rule);
+            let (d, b) = rates(&c);
+            println!(
+                "  l = {l:5.1}: {:.4} ± {:.4} ({:+.1}) | {:.3} ± {:.3} ({:+.1}) | {d:.2e} | {b:.3}",
+                s.mean[0],
+                s.sem[0],
+                (s.mean[0] - j40) / s.sem[0],
+                s.mean[1],
+                s.sem[1],
+                (s.mean[1] - var40) / s.sem[1]
+            );
+        }
+        println!("homogeneous box, l = 10: dt | J/rho | var | dup/particle-step | blocked");
+        for dt in [0.4, 0.2, 0.1, 0.05, 0.025] {
+            let (s, c) = homogeneous_box(&bath, 10.0, dt, r, rule);
+            let (d, b) = rates(&c);
+            println!(
+                "  dt = {dt:5.3}: {:.4} ± {:.4} ({:+.1}) | {:.3} ± {:.3} ({:+.1}) | {d:.2e} | {b:.3}",
+                s.mean[0],
+                s.sem[0],
+                (s.mean[0] - j40) / s.sem[0],
+                s.mean[1],
+                s.sem[1],
+                (s.mean[1] - var40) / s.sem[1]
+            );
+        }
+        println!("bump spreading <(x-xc)^2>(t=20), symmetric bath (initial 6400):");
+        for (l, dt) in [
+            (10.0, 0.4),
+            (10.0, 0.2),
+            (10.0, 0.1),
+            (10.0, 0.05),
+            (5.0, 0.05),
+            (20.0, 0.05),
+            (40.0, 0.05),
+        ] {
+            let (s, c) = spreading(l, dt, r, rule);
+            let (d, _) = rates(&c);
+            println!(
+                "  l = {l:4.1}, dt = {dt:5.3}: {:.1} ± {:.1}   dup/particle-step {d:.2e}",
+                s.mean[0], s.sem[0]
+            );
+        }
+    }
+    println!(
+        "one isolated cell at rho = 1.5: N | max |canonical - (40)| per level | rel. gap in J/rho"
+    );
+    for n in [15usize, 30, 60, 150, 600] {
+        let algo = CellAlgorithm::homogeneous(GAMMA, RHO_B, bath.clone(), n as f64 / 1.5).unwrap();
+        let gc = LatticeStationary::new(&algo, n as f64).unwrap();
+        let k1 = gc.k0 + gc.n.len() as i64 - 1;
+        let q = LatticeStationary::level_weights(&algo, gc.k0, k1);
+        let can = canonical_occupations(&q, n);
+        let dmax = can
+            .iter()
+            .zip(&gc.n)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max);
+        let j = |occ: &[f64]| {
+            occ.iter()
+                .enumerate()
+                .map(|(i, o)| o * algo.velocity(gc.k0 + i as i64))
+                .sum::<f64>()
+                / n as f64
+        };
+        println!(
+            "  N = {n:4}: {dmax:.2e} | {:+.2e}",
+            (j(&can) - j(&gc.n)) / j(&gc.n).abs()
+        );
+    }
+}
