@@ -1,3 +1,225 @@
-fn main() {
-    println!("Hello, world!");
+//! `cargo xtask`: run the reproduction pipeline.
+//!
+//! ```text
+//! cargo xtask reproduce [--profile quick|paper] [--only STAGE]... [--force] [--jobs N] [--config pipeline.yaml]
+//! cargo xtask list      [--profile P] [--config pipeline.yaml]
+//! cargo xtask clean     [--only STAGE]... [--config pipeline.yaml]
+//! cargo xtask verify    [--profile P] [--check | --bless] [--config pipeline.yaml]
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand};
+use pipeline::{Freshness, Pipeline, Progress, RunOptions};
+use stages::Kind;
+
+#[derive(Parser)]
+#[command(name = "xtask", about = "burgers-repro pipeline runner")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Args)]
+struct Common {
+    /// Pipeline configuration (outputs are written relative to its directory).
+    #[arg(long, default_value = "pipeline.yaml")]
+    config: PathBuf,
+    /// Parameter profile: `paper` (the paper's statistics) or `quick`.
+    #[arg(long, default_value = "paper")]
+    profile: String,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run the stages whose outputs are missing or stale.
+    Reproduce {
+        #[command(flatten)]
+        common: Common,
+        /// Run only this stage and its dependencies (repeatable).
+        #[arg(long = "only", value_name = "STAGE")]
+        only: Vec<String>,
+        /// Rerun the selected stages (including dependencies) even when fresh.
+        #[arg(long)]
+        force: bool,
+        /// Total number of threads, shared by stages running in parallel (default: all cores).
+        #[arg(long)]
+        jobs: Option<usize>,
+    },
+    /// List the stages in dependency order with kind, dependencies and freshness.
+    List {
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Remove stage outputs and their manifest entries.
+    Clean {
+        #[command(flatten)]
+        common: Common,
+        /// Clean only this stage (repeatable; dependents are not touched).
+        #[arg(long = "only", value_name = "STAGE")]
+        only: Vec<String>,
+    },
+    /// Run every agreement check on fresh data, compare with the committed reference
+    /// (`tests/reference/<profile>.json`) and write `AUDIT.md`.
+    Verify {
+        #[command(flatten)]
+        common: Common,
+        /// Write nothing; fail if the committed reference or `AUDIT.md` is stale.
+        #[arg(long, conflicts_with = "bless")]
+        check: bool,
+        /// (Re)write the committed reference of this profile from the current data.
+        #[arg(long)]
+        bless: bool,
+    },
+}
+
+/// Resolve a relative config path against the workspace root (cargo runs us from anywhere).
+fn config_path(p: &Path) -> PathBuf {
+    if p.is_absolute() || p.exists() {
+        return p.to_owned();
+    }
+    let ws = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap_or(Path::new("."));
+    ws.join(p)
+}
+
+fn load(common: &Common) -> anyhow::Result<Pipeline<Kind>> {
+    let file = config_path(&common.config);
+    Pipeline::<Kind>::load(&file, &common.profile).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.cmd {
+        Cmd::Reproduce { common, only, force, jobs } => {
+            let t0 = Instant::now();
+            let p = load(&common)?;
+            let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
+            let opts = RunOptions { only, force, jobs, progress: Arc::new(Progress::auto()) };
+            let report = p.run(&opts).context("running the pipeline")?;
+            let secs = t0.elapsed().as_secs_f64();
+            eprintln!(
+                "profile `{}`: {} ran, {} fresh (skipped), {} failed, {} not run; {secs:.2} s total with {jobs} thread{}",
+                common.profile,
+                report.ran.len(),
+                report.skipped.len(),
+                report.failed.len(),
+                report.blocked.len(),
+                if jobs == 1 { "" } else { "s" }
+            );
+            for (name, err) in &report.failed {
+                eprintln!("error: stage `{name}` failed: {err}");
+            }
+            for (name, dep) in &report.blocked {
+                eprintln!("error: stage `{name}` not run: dependency `{dep}` failed");
+            }
+            Ok(if report.success() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+        }
+        Cmd::List { common } => {
+            let p = load(&common)?;
+            let rows = p.status();
+            let w = rows.iter().map(|r| r.name.len()).max().unwrap_or(5).max(5);
+            let wk = rows.iter().map(|r| r.kind.len()).max().unwrap_or(4).max(4);
+            println!("{:<w$}  {:<wk$}  {:<12}  {}", "stage", "kind", "fingerprint", "status [deps]");
+            for r in rows {
+                let status = match &r.freshness {
+                    Freshness::Fresh => "fresh".to_owned(),
+                    Freshness::Stale(why) => format!("stale: {why}"),
+                };
+                let deps = if r.deps.is_empty() { String::new() } else { format!(" [deps: {}]", r.deps.join(", ")) };
+                println!("{:<w$}  {:<wk$}  {:<12}  {status}{deps}", r.name, r.kind, &r.fingerprint[..12]);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Cmd::Verify { common, check, bless } => verify(&common, check, bless),
+        Cmd::Clean { common, only } => {
+            let p = load(&common)?;
+            let removed = p.clean(&only)?;
+            for f in &removed {
+                println!("removed {}", f.display());
+            }
+            println!("{} file{} removed", removed.len(), if removed.len() == 1 { "" } else { "s" });
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// `cargo xtask verify`: see `stages::verify`.
+fn verify(common: &Common, check: bool, bless: bool) -> anyhow::Result<ExitCode> {
+    use stages::verify::{self as v, Outcome};
+    let t0 = Instant::now();
+    let p = load(common)?;
+    if let Some(msg) = v::staleness_message(&p) {
+        eprintln!("error: {msg}");
+        return Ok(ExitCode::FAILURE);
+    }
+    let data = v::Data::from_pipeline(&p);
+    let report = v::run(&data);
+    for c in &report.checks {
+        println!("{}", c.line());
+    }
+    let failed = report.checks.iter().filter(|c| c.outcome == Outcome::Fail).count();
+    let ref_path = v::reference_path(p.root(), &common.profile);
+    let regen = format!("cargo xtask verify --profile {} --bless", common.profile);
+    let mut stale = Vec::new();
+    let mut regression_ran = false;
+    if bless {
+        pipeline::write_atomic(&ref_path, |f| std::io::Write::write_all(f, report.summary.to_json().as_bytes()))?;
+        println!("wrote {}", ref_path.display());
+    }
+    if ref_path.exists() {
+        regression_ran = true;
+        let reference = v::regression::Summary::load(&ref_path).with_context(|| format!("reading {}", ref_path.display()))?;
+        stale = v::regression::compare(&reference, &report.summary);
+        let nq: usize = reference.figures.values().map(|m| m.len()).sum();
+        for s in &stale {
+            println!("FAIL  regression: {s}");
+        }
+        println!(
+            "{}  regression vs {}: {} quantities, {} mismatches",
+            if stale.is_empty() { "PASS" } else { "FAIL" },
+            ref_path.display(),
+            nq,
+            stale.len()
+        );
+    } else {
+        println!("SKIP  regression: no committed reference {} (create it with `{regen}`)", ref_path.display());
+    }
+    let audit = v::audit::render(&common.profile, &report.checks, &stale, regression_ran);
+    let audit_path = p.root().join("AUDIT.md");
+    let mut audit_stale = false;
+    if check {
+        audit_stale = std::fs::read_to_string(&audit_path).ok().as_deref() != Some(audit.as_str());
+        if audit_stale {
+            println!("FAIL  AUDIT.md is stale: regenerate it with `cargo xtask verify --profile {}`", common.profile);
+        }
+    } else {
+        pipeline::write_atomic(&audit_path, |f| std::io::Write::write_all(f, audit.as_bytes()))?;
+        println!("wrote {}", audit_path.display());
+    }
+    let n = report.checks.len();
+    let pass = report.checks.iter().filter(|c| c.outcome == Outcome::Pass).count();
+    eprintln!(
+        "verify (profile `{}`): {n} checks, {pass} pass, {failed} fail, {} not checkable; regression: {}; {:.2} s",
+        common.profile,
+        n - pass - failed,
+        if !regression_ran { "no reference".to_owned() } else if stale.is_empty() { "up to date".to_owned() } else { format!("{} mismatches", stale.len()) },
+        t0.elapsed().as_secs_f64()
+    );
+    if !stale.is_empty() {
+        eprintln!("error: the committed reference {} is stale; if the change is intended, regenerate it with `{regen}`", ref_path.display());
+    }
+    Ok(if failed == 0 && stale.is_empty() && !audit_stale { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
