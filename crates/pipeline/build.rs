@@ -5,7 +5,9 @@
 use std::path::{Path, PathBuf};
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in rd.flatten() {
         let p = e.path();
         let name = e.file_name();
@@ -24,7 +26,10 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
 
 fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
-    let ws = manifest.parent().and_then(Path::parent).expect("crates/pipeline inside the workspace");
+    let ws = manifest
+        .parent()
+        .and_then(Path::parent)
+        .expect("crates/pipeline inside the workspace");
     let mut files = Vec::new();
     for sub in ["crates", "xtask"] {
         println!("cargo:rerun-if-changed={}", ws.join(sub).display());

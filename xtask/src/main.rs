@@ -82,7 +82,9 @@ fn config_path(p: &Path) -> PathBuf {
     if p.is_absolute() || p.exists() {
         return p.to_owned();
     }
-    let ws = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap_or(Path::new("."));
+    let ws = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap_or(Path::new("."));
     ws.join(p)
 }
 
@@ -103,11 +105,23 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.cmd {
-        Cmd::Reproduce { common, only, force, jobs } => {
+        Cmd::Reproduce {
+            common,
+            only,
+            force,
+            jobs,
+        } => {
             let t0 = Instant::now();
             let p = load(&common)?;
-            let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
-            let opts = RunOptions { only, force, jobs, progress: Arc::new(Progress::auto()) };
+            let jobs = jobs
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+                .max(1);
+            let opts = RunOptions {
+                only,
+                force,
+                jobs,
+                progress: Arc::new(Progress::auto()),
+            };
             let report = p.run(&opts).context("running the pipeline")?;
             let secs = t0.elapsed().as_secs_f64();
             eprintln!(
@@ -125,32 +139,56 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             for (name, dep) in &report.blocked {
                 eprintln!("error: stage `{name}` not run: dependency `{dep}` failed");
             }
-            Ok(if report.success() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+            Ok(if report.success() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         Cmd::List { common } => {
             let p = load(&common)?;
             let rows = p.status();
             let w = rows.iter().map(|r| r.name.len()).max().unwrap_or(5).max(5);
             let wk = rows.iter().map(|r| r.kind.len()).max().unwrap_or(4).max(4);
-            println!("{:<w$}  {:<wk$}  {:<12}  {}", "stage", "kind", "fingerprint", "status [deps]");
+            println!(
+                "{:<w$}  {:<wk$}  {:<12}  {}",
+                "stage", "kind", "fingerprint", "status [deps]"
+            );
             for r in rows {
                 let status = match &r.freshness {
                     Freshness::Fresh => "fresh".to_owned(),
                     Freshness::Stale(why) => format!("stale: {why}"),
                 };
-                let deps = if r.deps.is_empty() { String::new() } else { format!(" [deps: {}]", r.deps.join(", ")) };
-                println!("{:<w$}  {:<wk$}  {:<12}  {status}{deps}", r.name, r.kind, &r.fingerprint[..12]);
+                let deps = if r.deps.is_empty() {
+                    String::new()
+                } else {
+                    format!(" [deps: {}]", r.deps.join(", "))
+                };
+                println!(
+                    "{:<w$}  {:<wk$}  {:<12}  {status}{deps}",
+                    r.name,
+                    r.kind,
+                    &r.fingerprint[..12]
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
-        Cmd::Verify { common, check, bless } => verify(&common, check, bless),
+        Cmd::Verify {
+            common,
+            check,
+            bless,
+        } => verify(&common, check, bless),
         Cmd::Clean { common, only } => {
             let p = load(&common)?;
             let removed = p.clean(&only)?;
             for f in &removed {
                 println!("removed {}", f.display());
             }
-            println!("{} file{} removed", removed.len(), if removed.len() == 1 { "" } else { "s" });
+            println!(
+                "{} file{} removed",
+                removed.len(),
+                if removed.len() == 1 { "" } else { "s" }
+            );
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -170,18 +208,25 @@ fn verify(common: &Common, check: bool, bless: bool) -> anyhow::Result<ExitCode>
     for c in &report.checks {
         println!("{}", c.line());
     }
-    let failed = report.checks.iter().filter(|c| c.outcome == Outcome::Fail).count();
+    let failed = report
+        .checks
+        .iter()
+        .filter(|c| c.outcome == Outcome::Fail)
+        .count();
     let ref_path = v::reference_path(p.root(), &common.profile);
     let regen = format!("cargo xtask verify --profile {} --bless", common.profile);
     let mut stale = Vec::new();
     let mut regression_ran = false;
     if bless {
-        pipeline::write_atomic(&ref_path, |f| std::io::Write::write_all(f, report.summary.to_json().as_bytes()))?;
+        pipeline::write_atomic(&ref_path, |f| {
+            std::io::Write::write_all(f, report.summary.to_json().as_bytes())
+        })?;
         println!("wrote {}", ref_path.display());
     }
     if ref_path.exists() {
         regression_ran = true;
-        let reference = v::regression::Summary::load(&ref_path).with_context(|| format!("reading {}", ref_path.display()))?;
+        let reference = v::regression::Summary::load(&ref_path)
+            .with_context(|| format!("reading {}", ref_path.display()))?;
         stale = v::regression::compare(&reference, &report.summary);
         let nq: usize = reference.figures.values().map(|m| m.len()).sum();
         for s in &stale {
@@ -195,7 +240,10 @@ fn verify(common: &Common, check: bool, bless: bool) -> anyhow::Result<ExitCode>
             stale.len()
         );
     } else {
-        println!("SKIP  regression: no committed reference {} (create it with `{regen}`)", ref_path.display());
+        println!(
+            "SKIP  regression: no committed reference {} (create it with `{regen}`)",
+            ref_path.display()
+        );
     }
     let audit = v::audit::render(&common.profile, &report.checks, &stale, regression_ran);
     let audit_path = p.root().join("AUDIT.md");
@@ -203,23 +251,45 @@ fn verify(common: &Common, check: bool, bless: bool) -> anyhow::Result<ExitCode>
     if check {
         audit_stale = std::fs::read_to_string(&audit_path).ok().as_deref() != Some(audit.as_str());
         if audit_stale {
-            println!("FAIL  AUDIT.md is stale: regenerate it with `cargo xtask verify --profile {}`", common.profile);
+            println!(
+                "FAIL  AUDIT.md is stale: regenerate it with `cargo xtask verify --profile {}`",
+                common.profile
+            );
         }
     } else {
-        pipeline::write_atomic(&audit_path, |f| std::io::Write::write_all(f, audit.as_bytes()))?;
+        pipeline::write_atomic(&audit_path, |f| {
+            std::io::Write::write_all(f, audit.as_bytes())
+        })?;
         println!("wrote {}", audit_path.display());
     }
     let n = report.checks.len();
-    let pass = report.checks.iter().filter(|c| c.outcome == Outcome::Pass).count();
+    let pass = report
+        .checks
+        .iter()
+        .filter(|c| c.outcome == Outcome::Pass)
+        .count();
     eprintln!(
         "verify (profile `{}`): {n} checks, {pass} pass, {failed} fail, {} not checkable; regression: {}; {:.2} s",
         common.profile,
         n - pass - failed,
-        if !regression_ran { "no reference".to_owned() } else if stale.is_empty() { "up to date".to_owned() } else { format!("{} mismatches", stale.len()) },
+        if !regression_ran {
+            "no reference".to_owned()
+        } else if stale.is_empty() {
+            "up to date".to_owned()
+        } else {
+            format!("{} mismatches", stale.len())
+        },
         t0.elapsed().as_secs_f64()
     );
     if !stale.is_empty() {
-        eprintln!("error: the committed reference {} is stale; if the change is intended, regenerate it with `{regen}`", ref_path.display());
+        eprintln!(
+            "error: the committed reference {} is stale; if the change is intended, regenerate it with `{regen}`",
+            ref_path.display()
+        );
     }
-    Ok(if failed == 0 && stale.is_empty() && !audit_stale { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if failed == 0 && stale.is_empty() && !audit_stale {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

@@ -13,10 +13,12 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 /// Temporary path next to `path`, keeping the extension last (some encoders,
 /// e.g. the PNG encoder, pick the format from the extension).
 fn temp_path(path: &Path) -> io::Result<PathBuf> {
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, format!("not a file path: {}", path.display())))?;
+    let name = path.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("not a file path: {}", path.display()),
+        )
+    })?;
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let pid = std::process::id();
     let tmp = match path.extension().and_then(|e| e.to_str()) {
@@ -35,7 +37,10 @@ pub fn is_temp_file(path: &Path) -> bool {
 
 /// Write `path` atomically through `write`, which receives the open temporary file.
 /// Parent directories are created. On error the temporary is removed and `path` is untouched.
-pub fn write_atomic(path: &Path, write: impl FnOnce(&mut File) -> io::Result<()>) -> io::Result<()> {
+pub fn write_atomic(
+    path: &Path,
+    write: impl FnOnce(&mut File) -> io::Result<()>,
+) -> io::Result<()> {
     write_atomic_path(path, |tmp| {
         let mut f = File::create(tmp)?;
         write(&mut f)?;
@@ -46,7 +51,10 @@ pub fn write_atomic(path: &Path, write: impl FnOnce(&mut File) -> io::Result<()>
 /// Like [`write_atomic`] for writers that want a path (e.g. image encoders): `write`
 /// must create the file at the given temporary path (same directory and extension
 /// as `path`); it is then fsynced and renamed to `path`.
-pub fn write_atomic_path(path: &Path, write: impl FnOnce(&Path) -> io::Result<()>) -> io::Result<()> {
+pub fn write_atomic_path(
+    path: &Path,
+    write: impl FnOnce(&Path) -> io::Result<()>,
+) -> io::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         fs::create_dir_all(dir)?;
     }
@@ -61,7 +69,9 @@ pub fn write_atomic_path(path: &Path, write: impl FnOnce(&Path) -> io::Result<()
         }
     }
     let mut guard = Guard(&tmp, false);
-    let result = write(&tmp).and_then(|()| File::open(&tmp)?.sync_all()).and_then(|()| fs::rename(&tmp, path));
+    let result = write(&tmp)
+        .and_then(|()| File::open(&tmp)?.sync_all())
+        .and_then(|()| fs::rename(&tmp, path));
     guard.1 = result.is_ok();
     drop(guard);
     if result.is_ok()
@@ -90,7 +100,11 @@ mod tests {
         });
         assert!(err.is_err());
         assert!(!p.exists());
-        assert_eq!(fs::read_dir(p.parent().unwrap()).unwrap().count(), 0, "temporary removed");
+        assert_eq!(
+            fs::read_dir(p.parent().unwrap()).unwrap().count(),
+            0,
+            "temporary removed"
+        );
     }
 
     #[test]

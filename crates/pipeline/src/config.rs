@@ -59,7 +59,11 @@ pub struct ConfigErrors(pub Vec<ConfigError>);
 impl fmt::Display for ConfigErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.0.len();
-        writeln!(f, "{n} problem{} in the pipeline configuration:", if n == 1 { "" } else { "s" })?;
+        writeln!(
+            f,
+            "{n} problem{} in the pipeline configuration:",
+            if n == 1 { "" } else { "s" }
+        )?;
         for e in &self.0 {
             writeln!(f, "  {e}")?;
         }
@@ -99,12 +103,21 @@ impl<K> Config<K> {
 
     /// Stage indices in dependency order (ties broken by file order).
     pub fn topo_order(&self) -> Vec<usize> {
-        let idx: BTreeMap<&str, usize> = self.stages.iter().enumerate().map(|(i, s)| (s.name.as_str(), i)).collect();
+        let idx: BTreeMap<&str, usize> = self
+            .stages
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.name.as_str(), i))
+            .collect();
         let mut done = vec![false; self.stages.len()];
         let mut order = Vec::with_capacity(self.stages.len());
         while order.len() < self.stages.len() {
             let next = (0..self.stages.len()).find(|&i| {
-                !done[i] && self.stages[i].deps.iter().all(|d| idx.get(d.as_str()).is_none_or(|&j| done[j]))
+                !done[i]
+                    && self.stages[i]
+                        .deps
+                        .iter()
+                        .all(|d| idx.get(d.as_str()).is_none_or(|&j| done[j]))
             });
             match next {
                 Some(i) => {
@@ -141,15 +154,30 @@ impl Collector<'_> {
     fn unknown_keys(&mut self, node: &Node, allowed: &[&str], what: &str) {
         for (k, p, _) in node.as_map().unwrap_or(&[]) {
             if !allowed.contains(&k.as_str()) {
-                let field = if node.path.is_empty() { k.clone() } else { format!("{}.{k}", node.path) };
-                self.at(Some(*p), &field, format!("unknown key `{k}` in {what} (expected one of: {})", allowed.join(", ")));
+                let field = if node.path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{}.{k}", node.path)
+                };
+                self.at(
+                    Some(*p),
+                    &field,
+                    format!(
+                        "unknown key `{k}` in {what} (expected one of: {})",
+                        allowed.join(", ")
+                    ),
+                );
             }
         }
     }
     fn expect_map<'n>(&mut self, node: &'n Node, what: &str) -> Option<&'n [(String, Pos, Node)]> {
         let m = node.as_map();
         if m.is_none() && !matches!(node.value, Value::Null) {
-            self.at(Some(node.pos), &node.path, format!("{what} must be a mapping, found {}", node.value.type_name()));
+            self.at(
+                Some(node.pos),
+                &node.path,
+                format!("{what} must be a mapping, found {}", node.value.type_name()),
+            );
         }
         m
     }
@@ -162,13 +190,21 @@ impl Collector<'_> {
                 .filter_map(|n| match &n.value {
                     Value::Str(s) => Some((s.clone(), n.pos)),
                     v => {
-                        self.at(Some(n.pos), &n.path, format!("expected a string, found {}", v.type_name()));
+                        self.at(
+                            Some(n.pos),
+                            &n.path,
+                            format!("expected a string, found {}", v.type_name()),
+                        );
                         None
                     }
                 })
                 .collect(),
             v => {
-                self.at(Some(node.pos), &node.path, format!("expected a list of strings, found {}", v.type_name()));
+                self.at(
+                    Some(node.pos),
+                    &node.path,
+                    format!("expected a list of strings, found {}", v.type_name()),
+                );
                 Vec::new()
             }
         }
@@ -178,7 +214,12 @@ impl Collector<'_> {
 /// Read and validate `file` for `profile`.
 pub fn load<K: StageKind>(file: &Path, profile: &str) -> Result<Config<K>, ConfigErrors> {
     let text = std::fs::read_to_string(file).map_err(|e| {
-        ConfigErrors(vec![ConfigError { file: file.to_owned(), pos: None, field: String::new(), reason: format!("cannot read: {e}") }])
+        ConfigErrors(vec![ConfigError {
+            file: file.to_owned(),
+            pos: None,
+            field: String::new(),
+            reason: format!("cannot read: {e}"),
+        }])
     })?;
     parse(&text, file, profile)
 }
@@ -187,19 +228,40 @@ pub fn load<K: StageKind>(file: &Path, profile: &str) -> Result<Config<K>, Confi
 ///
 /// Every profile is checked (so a broken `quick` override is caught by a `paper` run);
 /// the returned stages carry the parameters of `profile`.
-pub fn parse<K: StageKind>(text: &str, file: &Path, profile: &str) -> Result<Config<K>, ConfigErrors> {
-    let mut c = Collector { file, errors: Vec::new() };
+pub fn parse<K: StageKind>(
+    text: &str,
+    file: &Path,
+    profile: &str,
+) -> Result<Config<K>, ConfigErrors> {
+    let mut c = Collector {
+        file,
+        errors: Vec::new(),
+    };
     let root = match yaml::parse(text) {
         Ok(r) => r,
         Err(e) => {
-            let pos = e.location().map(|l| Pos { line: l.line(), column: l.column() });
+            let pos = e.location().map(|l| Pos {
+                line: l.line(),
+                column: l.column(),
+            });
             let msg = e.without_snippet().to_string();
-            c.at(pos, "", format!("YAML syntax error: {}", msg.lines().next().unwrap_or("").trim()));
+            c.at(
+                pos,
+                "",
+                format!(
+                    "YAML syntax error: {}",
+                    msg.lines().next().unwrap_or("").trim()
+                ),
+            );
             return Err(ConfigErrors(c.errors));
         }
     };
     if root.as_map().is_none() {
-        c.at(Some(root.pos), "", "the file must be a mapping with keys `profiles` and `stages`");
+        c.at(
+            Some(root.pos),
+            "",
+            "the file must be a mapping with keys `profiles` and `stages`",
+        );
         return Err(ConfigErrors(c.errors));
     }
     c.unknown_keys(&root, TOP_KEYS, "the top level");
@@ -226,13 +288,21 @@ pub fn parse<K: StageKind>(text: &str, file: &Path, profile: &str) -> Result<Con
                 c.unknown_keys(s, STAGE_KEYS, &format!("stage `{name}`"));
                 let kind = match s.get("kind") {
                     None => {
-                        c.at(Some(*key_pos), &format!("stages.{name}.kind"), "missing `kind`");
+                        c.at(
+                            Some(*key_pos),
+                            &format!("stages.{name}.kind"),
+                            "missing `kind`",
+                        );
                         None
                     }
                     Some((kp, n)) => match &n.value {
                         Value::Str(k) => Some((k.clone(), *kp)),
                         v => {
-                            c.at(Some(n.pos), &n.path, format!("`kind` must be a string, found {}", v.type_name()));
+                            c.at(
+                                Some(n.pos),
+                                &n.path,
+                                format!("`kind` must be a string, found {}", v.type_name()),
+                            );
                             None
                         }
                     },
@@ -245,7 +315,11 @@ pub fn parse<K: StageKind>(text: &str, file: &Path, profile: &str) -> Result<Con
                         Value::Map(_) => (Some(n), *pp),
                         Value::Null => (None, *pp),
                         v => {
-                            c.at(Some(n.pos), &n.path, format!("`params` must be a mapping, found {}", v.type_name()));
+                            c.at(
+                                Some(n.pos),
+                                &n.path,
+                                format!("`params` must be a mapping, found {}", v.type_name()),
+                            );
                             continue;
                         }
                     },
@@ -269,13 +343,21 @@ pub fn parse<K: StageKind>(text: &str, file: &Path, profile: &str) -> Result<Con
     for r in &raws {
         for (d, p) in &r.deps {
             if !names.contains(d.as_str()) {
-                c.at(Some(*p), &format!("stages.{}.deps", r.name), format!("unknown dependency `{d}` (no stage of that name)"));
+                c.at(
+                    Some(*p),
+                    &format!("stages.{}.deps", r.name),
+                    format!("unknown dependency `{d}` (no stage of that name)"),
+                );
             }
         }
     }
     // cycles: DFS, each cycle reported once at the `deps` of its first stage (file order)
     {
-        let idx: BTreeMap<&str, usize> = raws.iter().enumerate().map(|(i, r)| (r.name.as_str(), i)).collect();
+        let idx: BTreeMap<&str, usize> = raws
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.name.as_str(), i))
+            .collect();
         let mut state = vec![0u8; raws.len()]; // 0 new, 1 on stack, 2 done
         let mut reported: BTreeSet<Vec<usize>> = BTreeSet::new();
         fn dfs(
@@ -289,7 +371,9 @@ pub fn parse<K: StageKind>(text: &str, file: &Path, profile: &str) -> Result<Con
             state[i] = 1;
             stack.push(i);
             for (d, _) in &raws[i].deps {
-                let Some(&j) = idx.get(d.as_str()) else { continue };
+                let Some(&j) = idx.get(d.as_str()) else {
+                    continue;
+                };
                 if state[j] == 1 {
                     let k = stack.iter().position(|&x| x == j).expect("on stack");
                     cycles.push(stack[k..].to_vec());
@@ -311,7 +395,11 @@ pub fn parse<K: StageKind>(text: &str, file: &Path, profile: &str) -> Result<Con
             let rot: Vec<usize> = cyc[start..].iter().chain(&cyc[..start]).copied().collect();
             if reported.insert(rot.clone()) {
                 let first = &raws[rot[0]];
-                let chain: Vec<&str> = rot.iter().chain(std::iter::once(&rot[0])).map(|&i| raws[i].name.as_str()).collect();
+                let chain: Vec<&str> = rot
+                    .iter()
+                    .chain(std::iter::once(&rot[0]))
+                    .map(|&i| raws[i].name.as_str())
+                    .collect();
                 c.at(
                     Some(first.deps_pos.unwrap_or(first.key_pos)),
                     &format!("stages.{}.deps", first.name),
@@ -330,17 +418,30 @@ pub fn parse<K: StageKind>(text: &str, file: &Path, profile: &str) -> Result<Con
                 let path = Path::new(o);
                 let bad = o.is_empty()
                     || path.is_absolute()
-                    || path.components().any(|c| !matches!(c, std::path::Component::Normal(_)));
+                    || path
+                        .components()
+                        .any(|c| !matches!(c, std::path::Component::Normal(_)));
                 if bad {
-                    c.at(Some(*p), &field, format!("output `{o}` must be a relative path without `..` or `.`"));
+                    c.at(
+                        Some(*p),
+                        &field,
+                        format!("output `{o}` must be a relative path without `..` or `.`"),
+                    );
                 } else if o == crate::manifest::MANIFEST_PATH {
-                    c.at(Some(*p), &field, format!("output `{o}` is reserved for the manifest"));
+                    c.at(
+                        Some(*p),
+                        &field,
+                        format!("output `{o}` is reserved for the manifest"),
+                    );
                 }
                 match seen.get(o.as_str()) {
                     Some((other, op)) => c.at(
                         Some(*p),
                         &field,
-                        format!("output `{o}` declared twice (also by stage `{other}` at line {})", op.line),
+                        format!(
+                            "output `{o}` declared twice (also by stage `{other}` at line {})",
+                            op.line
+                        ),
                     ),
                     None => {
                         seen.insert(o, (&r.name, *p));
@@ -360,7 +461,11 @@ pub fn parse<K: StageKind>(text: &str, file: &Path, profile: &str) -> Result<Con
             let entry = overrides.entry(pname.clone()).or_default();
             for (sname, sp, snode) in c.expect_map(pnode, "a profile").unwrap_or(&[]) {
                 if !names.contains(sname.as_str()) {
-                    c.at(Some(*sp), &format!("profiles.{pname}.{sname}"), format!("profile `{pname}` overrides unknown stage `{sname}`"));
+                    c.at(
+                        Some(*sp),
+                        &format!("profiles.{pname}.{sname}"),
+                        format!("profile `{pname}` overrides unknown stage `{sname}`"),
+                    );
                 } else if c.expect_map(snode, "a profile override").is_some() {
                     entry.insert(sname.clone(), snode);
                 }
@@ -371,7 +476,14 @@ pub fn parse<K: StageKind>(text: &str, file: &Path, profile: &str) -> Result<Con
         c.at(
             profiles_pos,
             "profiles",
-            format!("unknown profile `{profile}` (defined: {})", if profile_names.is_empty() { "none".into() } else { profile_names.join(", ") }),
+            format!(
+                "unknown profile `{profile}` (defined: {})",
+                if profile_names.is_empty() {
+                    "none".into()
+                } else {
+                    profile_names.join(", ")
+                }
+            ),
         );
     }
 
@@ -382,11 +494,17 @@ pub fn parse<K: StageKind>(text: &str, file: &Path, profile: &str) -> Result<Con
     for prof in &check_profiles {
         let ov = overrides.get(prof);
         for r in &raws {
-            let Some((kind_name, kind_pos)) = &r.kind else { continue };
+            let Some((kind_name, kind_pos)) = &r.kind else {
+                continue;
+            };
             let stage_path = format!("stages.{}.params", r.name);
             let mut params = match r.params {
                 Some(n) => n.clone(),
-                None => Node { pos: r.params_pos, path: stage_path.clone(), value: Value::Map(Vec::new()) },
+                None => Node {
+                    pos: r.params_pos,
+                    path: stage_path.clone(),
+                    value: Value::Map(Vec::new()),
+                },
             };
             if let Some(o) = ov.and_then(|m| m.get(&r.name)) {
                 params.merge(o);
@@ -395,7 +513,11 @@ pub fn parse<K: StageKind>(text: &str, file: &Path, profile: &str) -> Result<Con
                 Ok(serde_json::Value::Object(mut m)) => {
                     if m.contains_key("kind") {
                         let (p, _) = params.find("kind").expect("key exists");
-                        c.at(Some(p), &format!("{stage_path}.kind"), "`kind` belongs to the stage, not to its params");
+                        c.at(
+                            Some(p),
+                            &format!("{stage_path}.kind"),
+                            "`kind` belongs to the stage, not to its params",
+                        );
                         continue;
                     }
                     m.insert("kind".into(), serde_json::Value::String(kind_name.clone()));
@@ -403,14 +525,24 @@ pub fn parse<K: StageKind>(text: &str, file: &Path, profile: &str) -> Result<Con
                 }
                 Ok(_) => unreachable!("params is a mapping"),
                 Err(n) => {
-                    c.at(Some(n.pos), &n.path, "non-finite numbers are not supported in parameters");
+                    c.at(
+                        Some(n.pos),
+                        &n.path,
+                        "non-finite numbers are not supported in parameters",
+                    );
                     continue;
                 }
             };
             let kind: K = match serde_json::from_value(json) {
                 Ok(k) => k,
                 Err(e) => {
-                    let (pos, field) = locate_serde_error(&e.to_string(), &params, r.params_pos, *kind_pos, &r.name);
+                    let (pos, field) = locate_serde_error(
+                        &e.to_string(),
+                        &params,
+                        r.params_pos,
+                        *kind_pos,
+                        &r.name,
+                    );
                     c.at(pos, &field, format!("{e}"));
                     continue;
                 }
@@ -429,7 +561,11 @@ pub fn parse<K: StageKind>(text: &str, file: &Path, profile: &str) -> Result<Con
                 let canonical = match serde_json::to_value(&kind) {
                     Ok(v) => v,
                     Err(e) => {
-                        c.at(Some(r.key_pos), &format!("stages.{}", r.name), format!("parameters do not serialize: {e}"));
+                        c.at(
+                            Some(r.key_pos),
+                            &format!("stages.{}", r.name),
+                            format!("parameters do not serialize: {e}"),
+                        );
                         continue;
                     }
                 };
@@ -447,7 +583,12 @@ pub fn parse<K: StageKind>(text: &str, file: &Path, profile: &str) -> Result<Con
     }
 
     if c.errors.is_empty() {
-        Ok(Config { file: file.to_owned(), profile: profile.to_owned(), profiles: profile_names, stages })
+        Ok(Config {
+            file: file.to_owned(),
+            profile: profile.to_owned(),
+            profiles: profile_names,
+            stages,
+        })
     } else {
         c.errors.sort_by_key(|e| e.pos.unwrap_or((u64::MAX, 0)));
         Err(ConfigErrors(c.errors))
@@ -460,7 +601,13 @@ pub fn parse<K: StageKind>(text: &str, file: &Path, profile: &str) -> Result<Con
 /// is found by its key; an unknown variant is the `kind:` line; a missing field points at
 /// the `params` mapping; a wrong type/value is matched against the leaves of the params by
 /// serde's own rendering of the offending value, and accepted only when the match is unique.
-fn locate_serde_error(msg: &str, params: &Node, params_pos: Pos, kind_pos: Pos, stage: &str) -> (Option<Pos>, String) {
+fn locate_serde_error(
+    msg: &str,
+    params: &Node,
+    params_pos: Pos,
+    kind_pos: Pos,
+    stage: &str,
+) -> (Option<Pos>, String) {
     let backticked = |prefix: &str| -> Option<String> {
         let rest = msg.strip_prefix(prefix)?;
         let rest = rest.strip_prefix('`')?;

@@ -55,7 +55,8 @@ impl StageContext {
         params: impl serde::Serialize,
     ) -> anyhow::Result<Self> {
         self.inputs.insert(rel.to_owned(), dep.to_owned());
-        self.dep_params.insert(dep.to_owned(), serde_json::to_value(params)?);
+        self.dep_params
+            .insert(dep.to_owned(), serde_json::to_value(params)?);
         Ok(self)
     }
 
@@ -108,7 +109,11 @@ impl StageContext {
         }
         let p = self.root.join(rel);
         if !p.exists() {
-            bail!("input `{}` of stage `{}` does not exist", p.display(), self.name);
+            bail!(
+                "input `{}` of stage `{}` does not exist",
+                p.display(),
+                self.name
+            );
         }
         Ok(p)
     }
@@ -120,8 +125,12 @@ impl StageContext {
             .dep_params
             .get(dep_stage)
             .ok_or_else(|| anyhow!("`{dep_stage}` is not a dependency of stage `{}`", self.name))?;
-        serde_json::from_value(v.clone())
-            .with_context(|| format!("parameters of dependency `{dep_stage}` of stage `{}`", self.name))
+        serde_json::from_value(v.clone()).with_context(|| {
+            format!(
+                "parameters of dependency `{dep_stage}` of stage `{}`",
+                self.name
+            )
+        })
     }
 
     /// Number of threads this stage may use (build a local rayon pool with it).
@@ -131,7 +140,9 @@ impl StageContext {
 
     /// A rayon pool with [`StageContext::jobs`] threads.
     pub fn thread_pool(&self) -> anyhow::Result<rayon::ThreadPool> {
-        Ok(rayon::ThreadPoolBuilder::new().num_threads(self.jobs).build()?)
+        Ok(rayon::ThreadPoolBuilder::new()
+            .num_threads(self.jobs)
+            .build()?)
     }
 
     /// Report progress: a bar on a terminal, periodic plain lines otherwise.
@@ -147,12 +158,18 @@ impl StageContext {
     /// Record extra provenance (seeds, counts, convergence numbers) into `data/manifest.json`.
     /// Recording the same key twice keeps the last value.
     pub fn record(&self, key: &str, value: serde_json::Value) {
-        self.records.lock().unwrap_or_else(|e| e.into_inner()).insert(key.to_owned(), value);
+        self.records
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key.to_owned(), value);
     }
 
     /// Everything recorded so far.
     pub fn records(&self) -> BTreeMap<String, serde_json::Value> {
-        self.records.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.records
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// This stage's fingerprint (hex blake3).
@@ -174,7 +191,11 @@ mod tests {
     fn undeclared_output_is_rejected() {
         let dir = tempfile::tempdir().unwrap();
         let ctx = StageContext::standalone(dir.path(), "s", &["data/a.parquet"]);
-        assert!(ctx.output("data/a.parquet").unwrap().ends_with("data/a.parquet"));
+        assert!(
+            ctx.output("data/a.parquet")
+                .unwrap()
+                .ends_with("data/a.parquet")
+        );
         assert!(dir.path().join("data").is_dir());
         let e = ctx.output("data/b.parquet").unwrap_err().to_string();
         assert!(e.contains("not among its declared outputs"), "{e}");

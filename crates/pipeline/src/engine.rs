@@ -42,7 +42,12 @@ pub struct RunOptions {
 
 impl Default for RunOptions {
     fn default() -> Self {
-        Self { only: Vec::new(), force: false, jobs: 1, progress: Arc::new(Progress::hidden()) }
+        Self {
+            only: Vec::new(),
+            force: false,
+            jobs: 1,
+            progress: Arc::new(Progress::hidden()),
+        }
     }
 }
 
@@ -80,13 +85,22 @@ impl<K: StageKind> Pipeline<K> {
     /// Load and validate `file`; outputs live under the file's directory.
     pub fn load(file: &Path, profile: &str) -> Result<Self, Error> {
         let config = config::load::<K>(file, profile)?;
-        let root = file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_owned();
+        let root = file
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_owned();
         Ok(Self::new(config, root))
     }
 
     pub fn new(config: Config<K>, root: PathBuf) -> Self {
         let git_commit = version::git_commit(&root);
-        Self { config, root, code_version: version::CODE_VERSION.to_owned(), git_commit }
+        Self {
+            config,
+            root,
+            code_version: version::CODE_VERSION.to_owned(),
+            git_commit,
+        }
     }
 
     /// Override the code version (tests simulate a code change with it).
@@ -108,15 +122,22 @@ impl<K: StageKind> Pipeline<K> {
         let mut fps: BTreeMap<String, String> = BTreeMap::new();
         for i in self.config.topo_order() {
             let s = &self.config.stages[i];
-            let deps: Vec<(&str, &str)> = s.deps.iter().map(|d| (d.as_str(), fps[d].as_str())).collect();
-            let fp = fingerprint::stage_fingerprint(&s.kind_name, &s.params, &deps, &self.code_version);
+            let deps: Vec<(&str, &str)> = s
+                .deps
+                .iter()
+                .map(|d| (d.as_str(), fps[d].as_str()))
+                .collect();
+            let fp =
+                fingerprint::stage_fingerprint(&s.kind_name, &s.params, &deps, &self.code_version);
             fps.insert(s.name.clone(), fp);
         }
         fps
     }
 
     fn freshness(&self, s: &Stage<K>, fp: &str, m: &Manifest) -> Freshness {
-        let Some(rec) = m.stages.get(&s.name) else { return Freshness::Stale("never run".into()) };
+        let Some(rec) = m.stages.get(&s.name) else {
+            return Freshness::Stale("never run".into());
+        };
         if rec.fingerprint != fp {
             let why = if rec.code_version != self.code_version {
                 "code changed"
@@ -125,7 +146,11 @@ impl<K: StageKind> Pipeline<K> {
             } else {
                 "a dependency changed"
             };
-            return Freshness::Stale(format!("{why} (fingerprint {} -> {})", &rec.fingerprint[..12.min(rec.fingerprint.len())], &fp[..12]));
+            return Freshness::Stale(format!(
+                "{why} (fingerprint {} -> {})",
+                &rec.fingerprint[..12.min(rec.fingerprint.len())],
+                &fp[..12]
+            ));
         }
         let declared: BTreeSet<&String> = s.outputs.iter().collect();
         let recorded: BTreeSet<&String> = rec.outputs.keys().collect();
@@ -173,7 +198,14 @@ impl<K: StageKind> Pipeline<K> {
         }
         while let Some(n) = stack.pop() {
             if sel.insert(n.clone()) {
-                stack.extend(self.config.stage(&n).expect("validated").deps.iter().cloned());
+                stack.extend(
+                    self.config
+                        .stage(&n)
+                        .expect("validated")
+                        .deps
+                        .iter()
+                        .cloned(),
+                );
             }
         }
         Ok(sel)
@@ -188,7 +220,12 @@ impl<K: StageKind> Pipeline<K> {
         if let Some(w) = warn {
             opts.progress.println(&format!("warning: {w}"));
         }
-        let order: Vec<usize> = self.config.topo_order().into_iter().filter(|&i| sel.contains(&self.config.stages[i].name)).collect();
+        let order: Vec<usize> = self
+            .config
+            .topo_order()
+            .into_iter()
+            .filter(|&i| sel.contains(&self.config.stages[i].name))
+            .collect();
 
         let mut report = RunReport::default();
         let mut to_run: Vec<usize> = Vec::new();
@@ -196,7 +233,8 @@ impl<K: StageKind> Pipeline<K> {
             let s = &self.config.stages[i];
             match (opts.force, self.freshness(s, &fps[&s.name], &manifest)) {
                 (false, Freshness::Fresh) => {
-                    opts.progress.println(&format!("[{}] fresh, skipped", s.name));
+                    opts.progress
+                        .println(&format!("[{}] fresh, skipped", s.name));
                     report.skipped.push(s.name.clone());
                 }
                 (true, _) => to_run.push(i),
@@ -232,12 +270,20 @@ impl<K: StageKind> Pipeline<K> {
                     let s = &self.config.stages[i];
                     let mut ok = true;
                     for d in &s.deps {
-                        let j = self.config.stages.iter().position(|x| &x.name == d).expect("validated");
+                        let j = self
+                            .config
+                            .stages
+                            .iter()
+                            .position(|x| &x.name == d)
+                            .expect("validated");
                         match state.get(&j) {
                             Some(St::Failed) | Some(St::Blocked) => {
                                 state.insert(i, St::Blocked);
                                 report.blocked.push((s.name.clone(), d.clone()));
-                                opts.progress.println(&format!("[{}] not run: dependency `{d}` failed", s.name));
+                                opts.progress.println(&format!(
+                                    "[{}] not run: dependency `{d}` failed",
+                                    s.name
+                                ));
                                 ok = false;
                                 break;
                             }
@@ -337,7 +383,12 @@ impl<K: StageKind> Pipeline<K> {
             code_version: self.code_version.clone(),
             profile: self.config.profile.clone(),
         };
-        progress.println(&format!("[{}] running ({} thread{})", s.name, jobs, if jobs == 1 { "" } else { "s" }));
+        progress.println(&format!(
+            "[{}] running ({} thread{})",
+            s.name,
+            jobs,
+            if jobs == 1 { "" } else { "s" }
+        ));
         let started = manifest::now_rfc3339();
         let t0 = Instant::now();
         let result = std::panic::catch_unwind(AssertUnwindSafe(|| s.kind.run(&ctx)));
@@ -401,7 +452,12 @@ impl<K: StageKind> Pipeline<K> {
                 return Err(Error::UnknownStage(o.clone()));
             }
         }
-        let targets: Vec<&Stage<K>> = self.config.stages.iter().filter(|s| only.is_empty() || only.contains(&s.name)).collect();
+        let targets: Vec<&Stage<K>> = self
+            .config
+            .stages
+            .iter()
+            .filter(|s| only.is_empty() || only.contains(&s.name))
+            .collect();
         let mut removed = Vec::new();
         let mut dirs = BTreeSet::new();
         for s in &targets {
@@ -418,7 +474,9 @@ impl<K: StageKind> Pipeline<K> {
             }
         }
         for d in dirs {
-            let Ok(rd) = std::fs::read_dir(&d) else { continue };
+            let Ok(rd) = std::fs::read_dir(&d) else {
+                continue;
+            };
             for e in rd.flatten() {
                 let p = e.path();
                 if crate::atomic::is_temp_file(&p) && std::fs::remove_file(&p).is_ok() {

@@ -43,7 +43,12 @@ fn write_canonical(v: &Value, out: &mut String) {
 }
 
 /// Fingerprint of one stage. `deps` are (dependency name, fingerprint) in any order.
-pub fn stage_fingerprint(kind: &str, params: &Value, deps: &[(&str, &str)], code_version: &str) -> String {
+pub fn stage_fingerprint(
+    kind: &str,
+    params: &Value,
+    deps: &[(&str, &str)],
+    code_version: &str,
+) -> String {
     let mut deps: Vec<(&str, &str)> = deps.to_vec();
     deps.sort();
     let mut h = blake3::Hasher::new();
@@ -73,7 +78,10 @@ mod tests {
         let a: Value = serde_json::from_str(r#"{"b":1,"a":{"y":[1,2.5],"x":"s"}}"#).unwrap();
         let b: Value = serde_json::from_str(r#"{"a":{"x":"s","y":[1,2.5]},"b":1}"#).unwrap();
         assert_eq!(canonical_json(&a), r#"{"a":{"x":"s","y":[1,2.5]},"b":1}"#);
-        assert_eq!(stage_fingerprint("k", &a, &[("d1", "f1"), ("d2", "f2")], "c"), stage_fingerprint("k", &b, &[("d2", "f2"), ("d1", "f1")], "c"));
+        assert_eq!(
+            stage_fingerprint("k", &a, &[("d1", "f1"), ("d2", "f2")], "c"),
+            stage_fingerprint("k", &b, &[("d2", "f2"), ("d1", "f1")], "c")
+        );
     }
 
     #[test]
@@ -81,7 +89,10 @@ mod tests {
         let p = json!({"gamma": 0.08});
         let base = stage_fingerprint("k", &p, &[("d", "f")], "c");
         assert_ne!(base, stage_fingerprint("k2", &p, &[("d", "f")], "c"));
-        assert_ne!(base, stage_fingerprint("k", &json!({"gamma": 0.0800001}), &[("d", "f")], "c"));
+        assert_ne!(
+            base,
+            stage_fingerprint("k", &json!({"gamma": 0.0800001}), &[("d", "f")], "c")
+        );
         assert_ne!(base, stage_fingerprint("k", &p, &[("d", "g")], "c"));
         assert_ne!(base, stage_fingerprint("k", &p, &[], "c"));
         assert_ne!(base, stage_fingerprint("k", &p, &[("d", "f")], "c2"));

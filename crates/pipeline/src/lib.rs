@@ -19,8 +19,8 @@ pub mod version;
 pub mod yaml;
 
 pub use atomic::{write_atomic, write_atomic_path};
-pub use context::StageContext;
 pub use config::{Config, ConfigError, ConfigErrors, Stage};
+pub use context::StageContext;
 pub use engine::{Freshness, Pipeline, RunOptions, RunReport, StageStatus};
 pub use error::{Error, FieldError};
 pub use progress::Progress;

@@ -55,24 +55,53 @@ impl Manifest {
     /// Load `path`; a missing file is an empty manifest. An unreadable or unparsable
     /// manifest is also treated as empty (nothing trusted), with the reason returned.
     pub fn load(path: &Path) -> (Self, Option<String>) {
-        let empty = Self { version: MANIFEST_VERSION, stages: BTreeMap::new() };
+        let empty = Self {
+            version: MANIFEST_VERSION,
+            stages: BTreeMap::new(),
+        };
         match std::fs::read(path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => (empty, None),
-            Err(e) => (empty, Some(format!("cannot read {}: {e}; treating every stage as stale", path.display()))),
+            Err(e) => (
+                empty,
+                Some(format!(
+                    "cannot read {}: {e}; treating every stage as stale",
+                    path.display()
+                )),
+            ),
             Ok(bytes) => match serde_json::from_slice::<Manifest>(&bytes) {
                 Ok(m) if m.version == MANIFEST_VERSION => (m, None),
-                Ok(m) => (empty, Some(format!("{} has version {}, expected {MANIFEST_VERSION}; treating every stage as stale", path.display(), m.version))),
-                Err(e) => (empty, Some(format!("cannot parse {}: {e}; treating every stage as stale", path.display()))),
+                Ok(m) => (
+                    empty,
+                    Some(format!(
+                        "{} has version {}, expected {MANIFEST_VERSION}; treating every stage as stale",
+                        path.display(),
+                        m.version
+                    )),
+                ),
+                Err(e) => (
+                    empty,
+                    Some(format!(
+                        "cannot parse {}: {e}; treating every stage as stale",
+                        path.display()
+                    )),
+                ),
             },
         }
     }
 
     /// Write atomically (pretty JSON, keys sorted).
     pub fn save(&self, path: &Path) -> Result<(), Error> {
-        let mut text = serde_json::to_string_pretty(self).map_err(|e| Error::Manifest { path: path.to_owned(), source: e })?;
+        let mut text = serde_json::to_string_pretty(self).map_err(|e| Error::Manifest {
+            path: path.to_owned(),
+            source: e,
+        })?;
         text.push('\n');
-        crate::write_atomic(path, |f| std::io::Write::write_all(f, text.as_bytes()))
-            .map_err(|e| Error::Io { path: path.to_owned(), source: e })
+        crate::write_atomic(path, |f| std::io::Write::write_all(f, text.as_bytes())).map_err(|e| {
+            Error::Io {
+                path: path.to_owned(),
+                source: e,
+            }
+        })
     }
 }
 
@@ -90,7 +119,10 @@ pub fn hash_file(path: &Path) -> std::io::Result<OutputRecord> {
         bytes += n as u64;
         h.update(&buf[..n]);
     }
-    Ok(OutputRecord { blake3: h.finalize().to_hex().to_string(), bytes })
+    Ok(OutputRecord {
+        blake3: h.finalize().to_hex().to_string(),
+        bytes,
+    })
 }
 
 /// Why the recorded outputs cannot be trusted, if they cannot.
@@ -102,12 +134,22 @@ pub fn outputs_problem(root: &Path, declared: &[String], rec: &StageRecord) -> O
         let p: PathBuf = root.join(o);
         match std::fs::metadata(&p) {
             Err(_) => return Some(format!("output `{o}` missing")),
-            Ok(m) if m.len() != r.bytes => return Some(format!("output `{o}` changed size ({} -> {} bytes)", r.bytes, m.len())),
+            Ok(m) if m.len() != r.bytes => {
+                return Some(format!(
+                    "output `{o}` changed size ({} -> {} bytes)",
+                    r.bytes,
+                    m.len()
+                ));
+            }
             Ok(_) => {}
         }
         match hash_file(&p) {
             Ok(h) if h == *r => {}
-            Ok(_) => return Some(format!("output `{o}` modified (blake3 differs from the manifest)")),
+            Ok(_) => {
+                return Some(format!(
+                    "output `{o}` modified (blake3 differs from the manifest)"
+                ));
+            }
             Err(e) => return Some(format!("output `{o}` unreadable: {e}")),
         }
     }
@@ -116,7 +158,9 @@ pub fn outputs_problem(root: &Path, declared: &[String], rec: &StageRecord) -> O
 
 /// Current UTC time as RFC 3339 (seconds precision).
 pub fn now_rfc3339() -> String {
-    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     rfc3339(secs)
 }
 
@@ -133,7 +177,12 @@ pub fn rfc3339(secs: u64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
 #[cfg(test)]

@@ -26,7 +26,9 @@ impl Progress {
     /// Bars when stderr is a terminal, otherwise a line every 10 s per stage.
     pub fn auto() -> Self {
         if std::io::stderr().is_terminal() {
-            Self::with_mode(Mode::Bars(MultiProgress::with_draw_target(ProgressDrawTarget::stderr())))
+            Self::with_mode(Mode::Bars(MultiProgress::with_draw_target(
+                ProgressDrawTarget::stderr(),
+            )))
         } else {
             Self::lines(Duration::from_secs(10))
         }
@@ -43,7 +45,11 @@ impl Progress {
     }
 
     fn with_mode(mode: Mode) -> Self {
-        Self { mode, bars: Mutex::new(HashMap::new()), lines: Mutex::new(HashMap::new()) }
+        Self {
+            mode,
+            bars: Mutex::new(HashMap::new()),
+            lines: Mutex::new(HashMap::new()),
+        }
     }
 
     /// Print a message line (above the bars on a terminal).
@@ -84,7 +90,11 @@ impl Progress {
                 let (start, last) = lines.entry(stage.to_owned()).or_insert((now, None));
                 let due = last.is_none_or(|t| now.duration_since(t) >= *interval);
                 if due || done >= total {
-                    let pct = if total > 0 { 100.0 * done as f64 / total as f64 } else { 100.0 };
+                    let pct = if total > 0 {
+                        100.0 * done as f64 / total as f64
+                    } else {
+                        100.0
+                    };
                     eprintln!(
                         "[{stage}] {done}/{total} ({pct:.0}%) after {:.1} s",
                         now.duration_since(*start).as_secs_f64()
@@ -97,9 +107,17 @@ impl Progress {
 
     /// `stage` finished (removes its bar).
     pub fn finish(&self, stage: &str) {
-        if let Some(b) = self.bars.lock().unwrap_or_else(|e| e.into_inner()).remove(stage) {
+        if let Some(b) = self
+            .bars
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(stage)
+        {
             b.finish_and_clear();
         }
-        self.lines.lock().unwrap_or_else(|e| e.into_inner()).remove(stage);
+        self.lines
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(stage);
     }
 }

@@ -22,14 +22,20 @@ pub fn non_negative(errs: &mut Vec<FieldError>, path: &str, value: f64) {
 /// `lo <= value <= hi`.
 pub fn in_range(errs: &mut Vec<FieldError>, path: &str, value: f64, lo: f64, hi: f64) {
     if !(value.is_finite() && value >= lo && value <= hi) {
-        errs.push(FieldError::new(path, format!("must be in [{lo}, {hi}], got {value}")));
+        errs.push(FieldError::new(
+            path,
+            format!("must be in [{lo}, {hi}], got {value}"),
+        ));
     }
 }
 
 /// An integer count `>= min`.
 pub fn at_least(errs: &mut Vec<FieldError>, path: &str, value: usize, min: usize) {
     if value < min {
-        errs.push(FieldError::new(path, format!("must be >= {min}, got {value}")));
+        errs.push(FieldError::new(
+            path,
+            format!("must be >= {min}, got {value}"),
+        ));
     }
 }
 
@@ -40,12 +46,19 @@ pub fn increasing(errs: &mut Vec<FieldError>, path: &str, values: &[f64]) {
         return;
     }
     if let Some(i) = values.iter().position(|v| !v.is_finite()) {
-        errs.push(FieldError::new(format!("{path}[{i}]"), format!("must be finite, got {}", values[i])));
+        errs.push(FieldError::new(
+            format!("{path}[{i}]"),
+            format!("must be finite, got {}", values[i]),
+        ));
     }
     if let Some(i) = values.windows(2).position(|w| w[1] <= w[0]) {
         errs.push(FieldError::new(
             format!("{path}[{}]", i + 1),
-            format!("grid must be strictly increasing, got {} after {}", values[i + 1], values[i]),
+            format!(
+                "grid must be strictly increasing, got {} after {}",
+                values[i + 1],
+                values[i]
+            ),
         ));
     }
 }

@@ -9,7 +9,12 @@ pub const CODE_VERSION: &str = env!("BURGERS_CODE_VERSION");
 /// The git commit of `root` (`<sha>` or `<sha>-dirty`), or `None` without git.
 /// Recorded in the manifest for provenance only; it never enters fingerprints.
 pub fn git_commit(root: &Path) -> Option<String> {
-    let out = Command::new("git").arg("-C").arg(root).args(["rev-parse", "HEAD"]).output().ok()?;
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["rev-parse", "HEAD"])
+        .output()
+        .ok()?;
     if !out.status.success() {
         return None;
     }

@@ -17,7 +17,10 @@ pub struct Pos {
 
 impl Pos {
     fn from_spanned<T>(s: &Spanned<T>) -> Self {
-        Self { line: s.referenced.line(), column: s.referenced.column() }
+        Self {
+            line: s.referenced.line(),
+            column: s.referenced.column(),
+        }
     }
     pub fn known(self) -> Option<Self> {
         (self.line > 0).then_some(self)
@@ -68,7 +71,10 @@ impl Node {
     }
 
     pub fn get(&self, key: &str) -> Option<(&Pos, &Node)> {
-        self.as_map()?.iter().find(|(k, _, _)| k == key).map(|(_, p, n)| (p, n))
+        self.as_map()?
+            .iter()
+            .find(|(k, _, _)| k == key)
+            .map(|(_, p, n)| (p, n))
     }
 
     /// Assign `path` to this node and all descendants.
@@ -82,7 +88,11 @@ impl Node {
             }
             Value::Map(entries) => {
                 for (k, _, n) in entries.iter_mut() {
-                    let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                    let p = if path.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{path}.{k}")
+                    };
                     n.set_paths(&p);
                 }
             }
@@ -145,7 +155,9 @@ impl Node {
             Value::UInt(u) => J::from(*u),
             Value::Float(f) => J::Number(serde_json::Number::from_f64(*f).ok_or(self)?),
             Value::Str(s) => J::String(s.clone()),
-            Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect::<Result<_, _>>()?),
+            Value::Seq(items) => {
+                J::Array(items.iter().map(Node::to_json).collect::<Result<_, _>>()?)
+            }
             Value::Map(entries) => {
                 let mut m = serde_json::Map::new();
                 for (k, _, n) in entries {
@@ -217,7 +229,11 @@ pub fn parse(text: &str) -> Result<Node, serde_saphyr::Error> {
 impl<'de> Deserialize<'de> for Node {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = Spanned::<Value>::deserialize(d)?;
-        Ok(Node { pos: Pos::from_spanned(&s), path: String::new(), value: s.value })
+        Ok(Node {
+            pos: Pos::from_spanned(&s),
+            path: String::new(),
+            value: s.value,
+        })
     }
 }
 
@@ -274,7 +290,10 @@ impl<'de> Visitor<'de> for ValueVisitor {
             let pos = Pos::from_spanned(&k);
             let key = k.value.0;
             if entries.iter().any(|(e, _, _)| *e == key) {
-                return Err(de::Error::custom(format!("duplicate key `{key}` at line {}", pos.line)));
+                return Err(de::Error::custom(format!(
+                    "duplicate key `{key}` at line {}",
+                    pos.line
+                )));
             }
             let v = map.next_value::<Node>()?;
             entries.push((key, pos, v));
@@ -315,7 +334,10 @@ mod tests {
         let (p, _) = n.find("d").unwrap();
         assert_eq!(p.line, 4);
         assert!(n.find("a.zz").is_none());
-        assert_eq!(n.to_json().unwrap(), serde_json::json!({"a": {"b": 1.5, "c": ["x", "y"]}, "d": true}));
+        assert_eq!(
+            n.to_json().unwrap(),
+            serde_json::json!({"a": {"b": 1.5, "c": ["x", "y"]}, "d": true})
+        );
     }
 
     #[test]
@@ -325,7 +347,10 @@ mod tests {
         base.get("p").unwrap();
         let mut p = base.find("p").unwrap().1.clone();
         p.merge(over.find("q").unwrap().1);
-        assert_eq!(p.to_json().unwrap(), serde_json::json!({"x": 1, "y": {"z": 9, "w": 3}}));
+        assert_eq!(
+            p.to_json().unwrap(),
+            serde_json::json!({"x": 1, "y": {"z": 9, "w": 3}})
+        );
         let (kp, z) = p.find("y.z").unwrap();
         assert_eq!((kp.line, z.pos.line, z.path.as_str()), (5, 5, "q.y.z"));
         assert_eq!(p.find("y.w").unwrap().0.line, 5);

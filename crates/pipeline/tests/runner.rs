@@ -65,7 +65,10 @@ impl StageKind for TestKind {
                 let mut total = 0.0;
                 for d in ["a", "b", "c", "d"] {
                     if let Ok(sp) = ctx.dep_params::<serde_json::Value>(d) {
-                        assert!(sp.get("kind").is_none(), "kind tag stripped from dep params");
+                        assert!(
+                            sp.get("kind").is_none(),
+                            "kind tag stripped from dep params"
+                        );
                     }
                 }
                 let inputs: Vec<String> = ["data/a.txt", "data/b.txt", "data/c.txt", "data/d.txt"]
@@ -74,7 +77,9 @@ impl StageKind for TestKind {
                     .map(String::from)
                     .collect();
                 for i in &inputs {
-                    total += std::fs::read_to_string(ctx.input(i)?)?.trim().parse::<f64>()?;
+                    total += std::fs::read_to_string(ctx.input(i)?)?
+                        .trim()
+                        .parse::<f64>()?;
                 }
                 let out = ctx.output(&ctx.outputs()[0])?;
                 pipeline::write_atomic(&out, |f| write!(f, "{}", total * p.scale.unwrap_or(1.0)))?;
@@ -151,13 +156,23 @@ fn errors(yaml: &str) -> String {
 
 fn assert_reports(msg: &str, line: u64, field: &str, reason: &str) {
     let loc = format!("pipeline.yaml:{line}:");
-    let found = msg.lines().any(|l| l.contains(&loc) && l.contains(&format!("field `{field}`")) && l.contains(reason));
-    assert!(found, "expected a line with `{loc}`, field `{field}` and `{reason}` in:\n{msg}");
+    let found = msg
+        .lines()
+        .any(|l| l.contains(&loc) && l.contains(&format!("field `{field}`")) && l.contains(reason));
+    assert!(
+        found,
+        "expected a line with `{loc}`, field `{field}` and `{reason}` in:\n{msg}"
+    );
 }
 
 fn run(file: &Path, profile: &str, only: &[&str]) -> pipeline::RunReport {
     let p = Pipeline::<TestKind>::load(file, profile).unwrap();
-    p.run(&RunOptions { only: only.iter().map(|s| s.to_string()).collect(), jobs: 2, ..Default::default() }).unwrap()
+    p.run(&RunOptions {
+        only: only.iter().map(|s| s.to_string()).collect(),
+        jobs: 2,
+        ..Default::default()
+    })
+    .unwrap()
 }
 
 fn sorted(mut v: Vec<&str>) -> Vec<&str> {
@@ -170,7 +185,10 @@ fn sorted(mut v: Vec<&str>) -> Vec<&str> {
 #[test]
 fn yaml_syntax_error() {
     let m = errors("stages:\n  a:\n    kind: source\n   outputs: [x\n");
-    assert!(m.contains("pipeline.yaml:4:") || m.contains("pipeline.yaml:5:"), "{m}");
+    assert!(
+        m.contains("pipeline.yaml:4:") || m.contains("pipeline.yaml:5:"),
+        "{m}"
+    );
     assert!(m.contains("YAML syntax error"), "{m}");
 }
 
@@ -182,20 +200,36 @@ fn unknown_top_level_key() {
 
 #[test]
 fn unknown_stage_key() {
-    let m = errors(&GOOD.replace("    outputs: [data/a.txt]\n", "    outputs: [data/a.txt]\n    dependencies: [b]\n"));
-    assert_reports(&m, 10, "stages.a.dependencies", "unknown key `dependencies`");
+    let m = errors(&GOOD.replace(
+        "    outputs: [data/a.txt]\n",
+        "    outputs: [data/a.txt]\n    dependencies: [b]\n",
+    ));
+    assert_reports(
+        &m,
+        10,
+        "stages.a.dependencies",
+        "unknown key `dependencies`",
+    );
 }
 
 #[test]
 fn unknown_param_key() {
-    let m = errors(&GOOD.replace("      gamma: 0.08\n", "      gamma: 0.08\n      gama: 0.1\n"));
+    let m = errors(&GOOD.replace(
+        "      gamma: 0.08\n",
+        "      gamma: 0.08\n      gama: 0.1\n",
+    ));
     assert_reports(&m, 12, "stages.a.params.gama", "unknown field `gama`");
 }
 
 #[test]
 fn wrong_type() {
     let m = errors(&GOOD.replace("      rho: 1.0\n", "      rho: dense\n"));
-    assert_reports(&m, 12, "stages.a.params.rho", "invalid type: string \"dense\", expected f64");
+    assert_reports(
+        &m,
+        12,
+        "stages.a.params.rho",
+        "invalid type: string \"dense\", expected f64",
+    );
 }
 
 #[test]
@@ -212,7 +246,10 @@ fn missing_param() {
 
 #[test]
 fn unknown_stage_kind() {
-    let m = errors(&GOOD.replace("    kind: sum\n    deps: [c]", "    kind: summ\n    deps: [c]"));
+    let m = errors(&GOOD.replace(
+        "    kind: sum\n    deps: [c]",
+        "    kind: summ\n    deps: [c]",
+    ));
     assert_reports(&m, 22, "stages.d.kind", "unknown variant `summ`");
 }
 
@@ -233,8 +270,16 @@ fn dependency_cycle_is_named() {
 #[test]
 fn unknown_profile() {
     let (_d, file) = setup(GOOD);
-    let m = Pipeline::<TestKind>::load(&file, "fast").err().unwrap().to_string();
-    assert_reports(&m, 1, "profiles", "unknown profile `fast` (defined: paper, quick)");
+    let m = Pipeline::<TestKind>::load(&file, "fast")
+        .err()
+        .unwrap()
+        .to_string();
+    assert_reports(
+        &m,
+        1,
+        "profiles",
+        "unknown profile `fast` (defined: paper, quick)",
+    );
 }
 
 #[test]
@@ -246,14 +291,22 @@ fn profile_overrides_unknown_stage() {
 #[test]
 fn output_declared_twice() {
     let m = errors(&GOOD.replace("outputs: [data/e.txt]", "outputs: [data/b.txt]"));
-    assert_reports(&m, 29, "stages.e.outputs", "output `data/b.txt` declared twice (also by stage `b` at line 15)");
+    assert_reports(
+        &m,
+        29,
+        "stages.e.outputs",
+        "output `data/b.txt` declared twice (also by stage `b` at line 15)",
+    );
 }
 
 #[test]
 fn out_of_range_parameters_all_reported() {
     let yaml = GOOD
         .replace("      gamma: 0.08\n", "      gamma: 0.0\n")
-        .replace("{ gamma: 2.0, b: 1.0, rho: 3.0 }", "{ gamma: 2.0, b: -1.0, rho: -3.0 }");
+        .replace(
+            "{ gamma: 2.0, b: 1.0, rho: 3.0 }",
+            "{ gamma: 2.0, b: -1.0, rho: -3.0 }",
+        );
     let m = errors(&yaml);
     assert_reports(&m, 11, "stages.a.params.gamma", "must be > 0, got 0");
     assert_reports(&m, 16, "stages.b.params.b", "must be >= 0, got -1");
@@ -286,17 +339,27 @@ fn second_run_executes_nothing() {
     assert!(r1.success());
     assert_eq!(sorted(r1.ran_names()), ["a", "b", "c", "d", "e"]);
     // (0.08*1 + 0) + (2*3 + 1) = 7.08; d = 70.8
-    let d: f64 = std::fs::read_to_string(file.parent().unwrap().join("data/d.txt")).unwrap().parse().unwrap();
+    let d: f64 = std::fs::read_to_string(file.parent().unwrap().join("data/d.txt"))
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((d - 70.8).abs() < 1e-12, "{d}");
     let r2 = run(&file, "paper", &[]);
     assert!(r2.ran.is_empty(), "{:?}", r2.ran);
     assert_eq!(r2.skipped.len(), 5);
     let p = Pipeline::<TestKind>::load(&file, "paper").unwrap();
     assert!(p.status().iter().all(|s| s.freshness == Freshness::Fresh));
-    let m: serde_json::Value = serde_json::from_slice(&std::fs::read(p.manifest_path()).unwrap()).unwrap();
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(p.manifest_path()).unwrap()).unwrap();
     assert_eq!(m["stages"]["a"]["records"]["seed"], 42);
     assert_eq!(m["stages"]["a"]["profile"], "paper");
-    assert!(m["stages"]["d"]["outputs"]["data/d.txt"]["blake3"].as_str().unwrap().len() == 64);
+    assert!(
+        m["stages"]["d"]["outputs"]["data/d.txt"]["blake3"]
+            .as_str()
+            .unwrap()
+            .len()
+            == 64
+    );
 }
 
 #[test]
@@ -305,12 +368,19 @@ fn changed_parameter_reruns_stage_and_dependents_only() {
     run(&file, "paper", &[]);
     std::fs::write(&file, GOOD.replace("gamma: 0.08", "gamma: 0.09")).unwrap();
     let p = Pipeline::<TestKind>::load(&file, "paper").unwrap();
-    let stale: Vec<String> =
-        p.status().into_iter().filter(|s| s.freshness != Freshness::Fresh).map(|s| s.name).collect();
+    let stale: Vec<String> = p
+        .status()
+        .into_iter()
+        .filter(|s| s.freshness != Freshness::Fresh)
+        .map(|s| s.name)
+        .collect();
     assert_eq!(stale, ["a", "c", "d"]);
     let r = run(&file, "paper", &[]);
     assert_eq!(r.ran_names(), ["a", "c", "d"]);
-    assert_eq!(sorted(r.skipped.iter().map(String::as_str).collect()), ["b", "e"]);
+    assert_eq!(
+        sorted(r.skipped.iter().map(String::as_str).collect()),
+        ["b", "e"]
+    );
     // A profile is a parameter change too: quick sets a.rho = 0.5.
     let r = run(&file, "quick", &[]);
     assert_eq!(r.ran_names(), ["a", "c", "d"]);
@@ -320,8 +390,15 @@ fn changed_parameter_reruns_stage_and_dependents_only() {
 fn code_change_reruns_everything() {
     let (_d, file) = setup(GOOD);
     run(&file, "paper", &[]);
-    let p = Pipeline::<TestKind>::load(&file, "paper").unwrap().with_code_version("other");
-    let r = p.run(&RunOptions { jobs: 2, ..Default::default() }).unwrap();
+    let p = Pipeline::<TestKind>::load(&file, "paper")
+        .unwrap()
+        .with_code_version("other");
+    let r = p
+        .run(&RunOptions {
+            jobs: 2,
+            ..Default::default()
+        })
+        .unwrap();
     assert_eq!(r.ran.len(), 5);
 }
 
@@ -332,10 +409,25 @@ fn only_runs_the_stage_and_its_dependencies() {
     assert_eq!(sorted(r.ran_names()), ["a", "b", "c"]);
     let r = run(&file, "paper", &["d"]);
     assert_eq!(r.ran_names(), ["d"]);
-    assert_eq!(sorted(r.skipped.iter().map(String::as_str).collect()), ["a", "b", "c"]);
+    assert_eq!(
+        sorted(r.skipped.iter().map(String::as_str).collect()),
+        ["a", "b", "c"]
+    );
     let p = Pipeline::<TestKind>::load(&file, "paper").unwrap();
-    assert!(matches!(p.run(&RunOptions { only: vec!["zz".into()], ..Default::default() }), Err(pipeline::Error::UnknownStage(_))));
-    let r = p.run(&RunOptions { only: vec!["b".into()], force: true, ..Default::default() }).unwrap();
+    assert!(matches!(
+        p.run(&RunOptions {
+            only: vec!["zz".into()],
+            ..Default::default()
+        }),
+        Err(pipeline::Error::UnknownStage(_))
+    ));
+    let r = p
+        .run(&RunOptions {
+            only: vec!["b".into()],
+            force: true,
+            ..Default::default()
+        })
+        .unwrap();
     assert_eq!(r.ran_names(), ["b"]);
 }
 
@@ -371,12 +463,22 @@ fn interrupted_write_leaves_nothing_trusted() {
         assert_eq!(r.failed[0].0, "x");
         println!("failure reported as: {}", r.failed[0].1);
         assert_eq!(r.blocked, [("y".to_string(), "x".to_string())]);
-        assert_eq!(sorted(r.ran_names()), ["a", "z"], "independent stages run to completion");
+        assert_eq!(
+            sorted(r.ran_names()),
+            ["a", "z"],
+            "independent stages run to completion"
+        );
         let data = d.path().join("data");
-        let files: Vec<String> =
-            std::fs::read_dir(&data).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
-        assert_eq!(sorted(files.iter().map(String::as_str).collect()), ["a.txt", "manifest.json", "z.txt"]);
-        let m: serde_json::Value = serde_json::from_slice(&std::fs::read(data.join("manifest.json")).unwrap()).unwrap();
+        let files: Vec<String> = std::fs::read_dir(&data)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert_eq!(
+            sorted(files.iter().map(String::as_str).collect()),
+            ["a.txt", "manifest.json", "z.txt"]
+        );
+        let m: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(data.join("manifest.json")).unwrap()).unwrap();
         assert!(m["stages"].get("x").is_none() && m["stages"].get("y").is_none());
     }
 }
@@ -392,7 +494,11 @@ fn corrupted_or_removed_output_is_stale() {
     let p = Pipeline::<TestKind>::load(&file, "paper").unwrap();
     let st = p.status();
     let sb = st.iter().find(|s| s.name == "b").unwrap();
-    assert!(matches!(&sb.freshness, Freshness::Stale(w) if w.contains("modified")), "{:?}", sb.freshness);
+    assert!(
+        matches!(&sb.freshness, Freshness::Stale(w) if w.contains("modified")),
+        "{:?}",
+        sb.freshness
+    );
     std::fs::remove_file(d.path().join("data/e.txt")).unwrap();
     let r = run(&file, "paper", &[]);
     assert_eq!(sorted(r.ran_names()), ["b", "e"]);
@@ -407,7 +513,11 @@ fn clean_removes_outputs_and_entries() {
     let removed = p.clean(&["c".into()]).unwrap();
     assert_eq!(removed, [d.path().join("data/c.txt")]);
     let r = run(&file, "paper", &[]);
-    assert_eq!(r.ran_names(), ["c"], "d's fingerprint is unchanged: only c reruns");
+    assert_eq!(
+        r.ran_names(),
+        ["c"],
+        "d's fingerprint is unchanged: only c reruns"
+    );
     let removed = p.clean(&[]).unwrap();
     assert_eq!(removed.len(), 5);
     assert_eq!(run(&file, "paper", &[]).ran.len(), 5);
@@ -416,15 +526,26 @@ fn clean_removes_outputs_and_entries() {
 #[test]
 fn fingerprints_ignore_key_order_and_formatting() {
     let reordered = GOOD
-        .replace("      gamma: 0.08\n      rho: 1.0\n", "      rho: 1.0\n      gamma: 8.0e-2\n")
-        .replace("{ gamma: 2.0, b: 1.0, rho: 3.0 }", "{ rho: 3, b: 1, gamma: 2 }");
+        .replace(
+            "      gamma: 0.08\n      rho: 1.0\n",
+            "      rho: 1.0\n      gamma: 8.0e-2\n",
+        )
+        .replace(
+            "{ gamma: 2.0, b: 1.0, rho: 3.0 }",
+            "{ rho: 3, b: 1, gamma: 2 }",
+        );
     let (_d1, f1) = setup(GOOD);
     let (_d2, f2) = setup(&reordered);
     let p1 = Pipeline::<TestKind>::load(&f1, "paper").unwrap();
     let p2 = Pipeline::<TestKind>::load(&f2, "paper").unwrap();
     assert_eq!(p1.fingerprints(), p2.fingerprints());
     // and they are stable across loads
-    assert_eq!(p1.fingerprints(), Pipeline::<TestKind>::load(&f1, "paper").unwrap().fingerprints());
+    assert_eq!(
+        p1.fingerprints(),
+        Pipeline::<TestKind>::load(&f1, "paper")
+            .unwrap()
+            .fingerprints()
+    );
     let p3 = Pipeline::<TestKind>::load(&f1, "quick").unwrap();
     let (a, b) = (p1.fingerprints(), p3.fingerprints());
     assert_ne!(a["a"], b["a"]);

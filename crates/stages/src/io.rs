@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use pipeline::StageContext;
-use polars::prelude::{DataFrame, DataType, ParquetReader, ParquetWriter, SerReader, StatisticsOptions};
+use polars::prelude::{
+    DataFrame, DataType, ParquetReader, ParquetWriter, SerReader, StatisticsOptions,
+};
 
 /// Write `df` to the declared output `rel` (e.g. `"data/transport_swap.parquet"`) of the
 /// running stage, atomically. Returns the absolute path written.
@@ -38,12 +40,17 @@ pub fn write_parquet_path(path: &Path, df: &mut DataFrame) -> anyhow::Result<()>
 /// Read a whole Parquet file.
 pub fn read_parquet(path: &Path) -> anyhow::Result<DataFrame> {
     let f = File::open(path).with_context(|| format!("opening {}", path.display()))?;
-    ParquetReader::new(f).finish().with_context(|| format!("reading {}", path.display()))
+    ParquetReader::new(f)
+        .finish()
+        .with_context(|| format!("reading {}", path.display()))
 }
 
 /// A column of `df` as `f64` values (casting if needed); errors on nulls.
 pub fn column_f64(df: &DataFrame, name: &str) -> anyhow::Result<Vec<f64>> {
-    let s = df.column(name).with_context(|| format!("column `{name}`"))?.cast(&DataType::Float64)?;
+    let s = df
+        .column(name)
+        .with_context(|| format!("column `{name}`"))?
+        .cast(&DataType::Float64)?;
     s.f64()?
         .iter()
         .enumerate()
@@ -53,11 +60,16 @@ pub fn column_f64(df: &DataFrame, name: &str) -> anyhow::Result<Vec<f64>> {
 
 /// A column of `df` as strings; errors on nulls.
 pub fn column_str(df: &DataFrame, name: &str) -> anyhow::Result<Vec<String>> {
-    let c = df.column(name).with_context(|| format!("column `{name}`"))?;
+    let c = df
+        .column(name)
+        .with_context(|| format!("column `{name}`"))?;
     c.str()?
         .iter()
         .enumerate()
-        .map(|(i, v)| v.map(str::to_owned).with_context(|| format!("column `{name}` row {i} is null")))
+        .map(|(i, v)| {
+            v.map(str::to_owned)
+                .with_context(|| format!("column `{name}` row {i} is null"))
+        })
         .collect()
 }
 
@@ -71,14 +83,23 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let ctx = StageContext::standalone(dir.path(), "t", &["data/t.parquet"]);
         let x: Vec<f64> = (0..100).map(|i| (i as f64 * 0.1).sin() / 3.0).collect();
-        let tags: Vec<&str> = (0..100).map(|i| if i % 2 == 0 { "classical" } else { "fermionic" }).collect();
+        let tags: Vec<&str> = (0..100)
+            .map(|i| if i % 2 == 0 { "classical" } else { "fermionic" })
+            .collect();
         let mut df = df!("statistics" => &tags, "x" => &x).unwrap();
         let p = write_parquet(&ctx, "data/t.parquet", &mut df).unwrap();
         let back = read_parquet(&p).unwrap();
-        assert_eq!(column_f64(&back, "x").unwrap(), x, "f64 bit-exact round trip");
+        assert_eq!(
+            column_f64(&back, "x").unwrap(),
+            x,
+            "f64 bit-exact round trip"
+        );
         assert_eq!(column_str(&back, "statistics").unwrap(), tags);
         // Only the final file: no temporaries left behind.
-        assert_eq!(std::fs::read_dir(dir.path().join("data")).unwrap().count(), 1);
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("data")).unwrap().count(),
+            1
+        );
         assert!(write_parquet(&ctx, "data/undeclared.parquet", &mut df).is_err());
     }
 }

@@ -20,7 +20,9 @@ use anyhow::Context as _;
 use pipeline::StageContext;
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters_backend::{BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingErrorKind};
+use plotters_backend::{
+    BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingErrorKind,
+};
 
 /// Font family name to use in text styles: `("sans-serif", 20)` also works.
 pub const FONT: &str = "sans-serif";
@@ -68,7 +70,9 @@ impl Error for CanvasError {}
 
 fn conv<E: Error + Send + Sync>(e: DrawingErrorKind<E>) -> DrawingErrorKind<CanvasError> {
     match e {
-        DrawingErrorKind::DrawingError(e) => DrawingErrorKind::DrawingError(CanvasError(e.to_string())),
+        DrawingErrorKind::DrawingError(e) => {
+            DrawingErrorKind::DrawingError(CanvasError(e.to_string()))
+        }
         DrawingErrorKind::FontError(e) => DrawingErrorKind::FontError(e),
     }
 }
@@ -97,7 +101,11 @@ impl DrawingBackend for Canvas<'_> {
     fn present(&mut self) -> Result<(), DrawingErrorKind<CanvasError>> {
         both!(self, b => b.present())
     }
-    fn draw_pixel(&mut self, p: BackendCoord, c: BackendColor) -> Result<(), DrawingErrorKind<CanvasError>> {
+    fn draw_pixel(
+        &mut self,
+        p: BackendCoord,
+        c: BackendColor,
+    ) -> Result<(), DrawingErrorKind<CanvasError>> {
         both!(self, b => b.draw_pixel(p, c))
     }
     fn draw_line<S: BackendStyle>(
@@ -215,9 +223,11 @@ fn render_to(
 
     let mut doc = String::new();
     {
-        let root = Canvas::Svg(SVGBackend::with_string(&mut doc, (width, height))).into_drawing_area();
+        let root =
+            Canvas::Svg(SVGBackend::with_string(&mut doc, (width, height))).into_drawing_area();
         draw(&root).with_context(|| format!("rendering {}", svg.display()))?;
-        root.present().with_context(|| format!("rendering {}", svg.display()))?;
+        root.present()
+            .with_context(|| format!("rendering {}", svg.display()))?;
     }
     let doc = stamp_svg(&doc, meta);
     pipeline::write_atomic(svg, |f| std::io::Write::write_all(f, doc.as_bytes()))
@@ -227,7 +237,10 @@ fn render_to(
 
 /// Insert `meta` right after the opening `<svg ...>` tag.
 fn stamp_svg(doc: &str, meta: &str) -> String {
-    match doc.find("<svg").and_then(|i| doc[i..].find('>').map(|j| i + j + 1)) {
+    match doc
+        .find("<svg")
+        .and_then(|i| doc[i..].find('>').map(|j| i + j + 1))
+    {
         Some(k) => format!("{}\n{}{}", &doc[..k], meta, &doc[k..]),
         None => format!("{meta}\n{doc}"),
     }
@@ -240,7 +253,8 @@ mod tests {
     #[test]
     fn renders_png_and_stamped_svg() {
         let dir = tempfile::tempdir().unwrap();
-        let ctx = StageContext::standalone(dir.path(), "figtest", &["figures/t.png", "figures/t.svg"]);
+        let ctx =
+            StageContext::standalone(dir.path(), "figtest", &["figures/t.png", "figures/t.svg"]);
         let [png, svg] = render(&ctx, "figures/t", 400, 300, |root| {
             root.fill(&WHITE)?;
             let mut chart = ChartBuilder::on(root)
@@ -249,7 +263,10 @@ mod tests {
                 .y_label_area_size(40)
                 .build_cartesian_2d(0.0..1.0, 0.0..1.0)?;
             chart.configure_mesh().x_desc("ρ").y_desc("D").draw()?;
-            chart.draw_series(LineSeries::new((0..50).map(|i| (i as f64 / 49.0, (i as f64 / 49.0).powi(2))), &RED))?;
+            chart.draw_series(LineSeries::new(
+                (0..50).map(|i| (i as f64 / 49.0, (i as f64 / 49.0).powi(2))),
+                &RED,
+            ))?;
             Ok(())
         })
         .unwrap();
@@ -259,7 +276,12 @@ mod tests {
         assert!(text.contains("<metadata>burgers-repro stage=figtest fingerprint=standalone"));
         assert!(text.contains("D(ρ) test"));
         // No temporaries left.
-        assert_eq!(std::fs::read_dir(dir.path().join("figures")).unwrap().count(), 2);
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("figures"))
+                .unwrap()
+                .count(),
+            2
+        );
     }
 
     #[test]
@@ -268,6 +290,11 @@ mod tests {
         let ctx = StageContext::standalone(dir.path(), "f", &["figures/t.png", "figures/t.svg"]);
         let r = render(&ctx, "figures/t", 100, 100, |_| anyhow::bail!("no data"));
         assert!(format!("{:#}", r.unwrap_err()).contains("no data"));
-        assert_eq!(std::fs::read_dir(dir.path().join("figures")).unwrap().count(), 0);
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("figures"))
+                .unwrap()
+                .count(),
+            0
+        );
     }
 }
