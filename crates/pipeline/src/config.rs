@@ -533,20 +533,38 @@ pub fn parse<K: StageKind>(
                     continue;
                 }
             };
-            let kind: K = match serde_json::from_value(json) {
-                Ok(k) => k,
-                Err(e) => {
-                    let (pos, field) = locate_serde_error(
-                        &e.to_string(),
-                        &params,
-                        r.params_pos,
-                        *kind_pos,
-                        &r.name,
-                    );
-                    c.at(pos, &field, format!("{e}"));
-                    continue;
+            // serde stops at the first error: report it, drop the offending key, retry, so
+            // that every unknown key / wrong type of the stage is reported in one go.
+            let mut json = json;
+            let mut removed: Vec<String> = Vec::new();
+            let parsed: Option<K> = loop {
+                match serde_json::from_value::<K>(json.clone()) {
+                    Ok(k) => break Some(k),
+                    Err(e) => {
+                        let msg = e.to_string();
+                        let missing = msg
+                            .strip_prefix("missing field `")
+                            .and_then(|r| r.split('`').next());
+                        if missing.is_some_and(|f| {
+                            removed.iter().any(|r| r.rsplit('.').next() == Some(f))
+                        }) {
+                            break None; // consequence of a key removed below, already reported
+                        }
+                        let loc =
+                            locate_serde_error(&msg, &params, r.params_pos, *kind_pos, &r.name);
+                        c.at(loc.pos, &loc.field, msg);
+                        match loc.rel {
+                            Some(rel)
+                                if removed.len() < 64 && yaml::remove_json(&mut json, &rel) =>
+                            {
+                                removed.push(rel)
+                            }
+                            _ => break None,
+                        }
+                    }
                 }
             };
+            let Some(kind) = parsed else { continue };
             for fe in kind.validate() {
                 match params.find(&fe.path) {
                     Some((p, n)) => c.at(Some(p), &n.path, fe.reason),
@@ -595,48 +613,76 @@ pub fn parse<K: StageKind>(
     }
 }
 
+/// Where a serde error on a stage's params points.
+struct Located {
+    pos: Option<Pos>,
+    field: String,
+    /// Path relative to `params` of the offending mapping key, when it is unique.
+    rel: Option<String>,
+}
+
 /// Map a serde error on a stage's params to a position and field path.
 ///
 /// serde's messages carry no path through an internally tagged enum, so: an unknown field
 /// is found by its key; an unknown variant is the `kind:` line; a missing field points at
-/// the `params` mapping; a wrong type/value is matched against the leaves of the params by
-/// serde's own rendering of the offending value, and accepted only when the match is unique.
+/// the `params` key; a wrong type/value is matched against the leaves of the params by
+/// serde's own rendering of the offending value, and accepted only when the match is
+/// unique (otherwise the line is reported as unknown).
 fn locate_serde_error(
     msg: &str,
     params: &Node,
     params_pos: Pos,
     kind_pos: Pos,
     stage: &str,
-) -> (Option<Pos>, String) {
+) -> Located {
     let backticked = |prefix: &str| -> Option<String> {
         let rest = msg.strip_prefix(prefix)?;
         let rest = rest.strip_prefix('`')?;
         Some(rest[..rest.find('`')?].to_owned())
     };
+    let unknown = |field: String| Located {
+        pos: None,
+        field,
+        rel: None,
+    };
     if backticked("unknown variant ").is_some() {
-        return (Some(kind_pos), format!("stages.{stage}.kind"));
+        return Located {
+            pos: Some(kind_pos),
+            field: format!("stages.{stage}.kind"),
+            rel: None,
+        };
     }
+    let unique = |hits: Vec<(String, Pos, String)>, fallback: String| -> Located {
+        match <[_; 1]>::try_from(hits) {
+            Ok([(rel, pos, path)]) => Located {
+                pos: Some(pos),
+                field: path,
+                rel: Some(rel),
+            },
+            Err(_) => unknown(fallback),
+        }
+    };
     if let Some(f) = backticked("unknown field ") {
         let mut hits = Vec::new();
-        params.walk_entries(&mut |k, p, n| {
-            if k == f {
-                hits.push((p, n.path.clone()));
+        params.walk_rel(&mut |rel, p, n| {
+            if rel == f || rel.ends_with(&format!(".{f}")) {
+                hits.push((rel.to_owned(), p, n.path.clone()));
             }
         });
-        if hits.len() == 1 {
-            let (p, path) = hits.remove(0);
-            return (Some(p), path);
-        }
-        return (None, format!("{}.{f}", params.path));
+        return unique(hits, format!("{}.{f}", params.path));
     }
     if let Some(f) = backticked("missing field ") {
-        return (Some(params_pos), format!("{}.{f}", params.path));
+        return Located {
+            pos: Some(params_pos),
+            field: format!("{}.{f}", params.path),
+            rel: None,
+        };
     }
     for prefix in ["invalid type: ", "invalid value: "] {
         if let Some(rest) = msg.strip_prefix(prefix) {
             let unexpected = rest.split(", expected").next().unwrap_or("");
             let mut hits = Vec::new();
-            params.walk(&mut |n| {
+            params.walk_rel(&mut |rel, p, n| {
                 let rendered = match &n.value {
                     Value::Null => Unexpected::Unit.to_string(),
                     Value::Bool(b) => Unexpected::Bool(*b).to_string(),
@@ -647,16 +693,12 @@ fn locate_serde_error(
                     Value::Seq(_) => Unexpected::Seq.to_string(),
                     Value::Map(_) => Unexpected::Map.to_string(),
                 };
-                if rendered == unexpected && !n.path.is_empty() && n.path != params.path {
-                    hits.push((n.pos, n.path.clone()));
+                if rendered == unexpected {
+                    hits.push((rel.to_owned(), p, n.path.clone()));
                 }
             });
-            if hits.len() == 1 {
-                let (p, path) = hits.remove(0);
-                return (Some(p), path);
-            }
-            return (None, params.path.clone());
+            return unique(hits, params.path.clone());
         }
     }
-    (None, params.path.clone())
+    unknown(params.path.clone())
 }

@@ -168,12 +168,32 @@ impl Node {
         })
     }
 
-    /// Depth-first visit of all nodes.
-    pub fn walk<'a>(&'a self, f: &mut dyn FnMut(&'a Node)) {
-        f(self);
+    /// Visit every descendant with its path relative to `self` (`a.b[2]`) and the position
+    /// of its key (mapping entries) or of itself (sequence items).
+    pub fn walk_rel<'a>(&'a self, f: &mut dyn FnMut(&str, Pos, &'a Node)) {
+        self.walk_rel_from("", f);
+    }
+
+    fn walk_rel_from<'a>(&'a self, prefix: &str, f: &mut dyn FnMut(&str, Pos, &'a Node)) {
         match &self.value {
-            Value::Seq(items) => items.iter().for_each(|n| n.walk(f)),
-            Value::Map(entries) => entries.iter().for_each(|(_, _, n)| n.walk(f)),
+            Value::Seq(items) => {
+                for (i, n) in items.iter().enumerate() {
+                    let rel = format!("{prefix}[{i}]");
+                    f(&rel, n.pos, n);
+                    n.walk_rel_from(&rel, f);
+                }
+            }
+            Value::Map(entries) => {
+                for (k, p, n) in entries {
+                    let rel = if prefix.is_empty() {
+                        k.clone()
+                    } else {
+                        format!("{prefix}.{k}")
+                    };
+                    f(&rel, *p, n);
+                    n.walk_rel_from(&rel, f);
+                }
+            }
             _ => {}
         }
     }
@@ -190,6 +210,36 @@ impl Node {
             }
             _ => {}
         }
+    }
+}
+
+/// Remove the entry at `rel` (a path ending in a mapping key) from a JSON value.
+/// Returns whether something was removed.
+pub fn remove_json(v: &mut serde_json::Value, rel: &str) -> bool {
+    let Some(segs) = split_path(rel) else {
+        return false;
+    };
+    let Some((last, init)) = segs.split_last() else {
+        return false;
+    };
+    let Seg::Key(last) = last else { return false };
+    let mut cur = v;
+    for s in init {
+        cur = match (s, cur) {
+            (Seg::Key(k), serde_json::Value::Object(m)) => match m.get_mut(*k) {
+                Some(x) => x,
+                None => return false,
+            },
+            (Seg::Index(i), serde_json::Value::Array(a)) => match a.get_mut(*i) {
+                Some(x) => x,
+                None => return false,
+            },
+            _ => return false,
+        };
+    }
+    match cur {
+        serde_json::Value::Object(m) => m.remove(*last).is_some(),
+        _ => false,
     }
 }
 

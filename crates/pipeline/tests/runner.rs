@@ -233,6 +233,41 @@ fn wrong_type() {
 }
 
 #[test]
+fn every_bad_key_of_a_stage_is_reported() {
+    let yaml = GOOD
+        .replace(
+            "      gamma: 0.08\n",
+            "      gamma: fast\n      gama: 0.1\n",
+        )
+        .replace(
+            "{ gamma: 2.0, b: 1.0, rho: 3.0 }",
+            "{ gamma: 2.0, b: 1.0, rho: 3.0, sigma: 6 }",
+        );
+    let m = errors(&yaml);
+    assert_reports(
+        &m,
+        11,
+        "stages.a.params.gamma",
+        "invalid type: string \"fast\", expected f64",
+    );
+    assert_reports(&m, 12, "stages.a.params.gama", "unknown field `gama`");
+    assert_reports(&m, 17, "stages.b.params.sigma", "unknown field `sigma`");
+    assert!(m.starts_with("3 problems"), "{m}");
+}
+
+#[test]
+fn ambiguous_wrong_type_says_line_unknown() {
+    // Two leaves render as `string "x"`: the engine must not guess which one serde meant.
+    let m = errors(&GOOD.replace("      rho: 1.0\n", "      rho: x\n      tags: [x]\n"));
+    assert!(
+        m.contains(
+            "pipeline.yaml: (line unknown) field `stages.a.params`: invalid type: string \"x\""
+        ),
+        "{m}"
+    );
+}
+
+#[test]
 fn wrong_type_in_stage_structure() {
     let m = errors(&GOOD.replace("    outputs: [data/a.txt]\n", "    outputs: data/a.txt\n"));
     assert_reports(&m, 9, "stages.a.outputs", "expected a list of strings");
