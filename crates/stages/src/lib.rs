@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod io;
 pub mod plot;
+pub mod verify;
 
 /// Every stage kind; `kind: snake_case_name` in `pipeline.yaml` selects the variant,
 /// the stage's `params` are the variant's fields.

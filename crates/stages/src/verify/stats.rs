@@ -1,0 +1,283 @@
+//! The statistics behind the checks, as pure functions (unit-tested on synthetic data).
+
+use statrs::distribution::{Binomial, ChiSquared, ContinuousCDF, DiscreteCDF, Normal};
+
+/// Largest relative difference `|a - b| / |a|` (absolute where `a == 0`).
+pub fn max_rel_diff(a: &[f64], b: &[f64]) -> f64 {
+    a.iter()
+        .zip(b)
+        .map(|(&x, &y)| if x != 0.0 { ((x - y) / x).abs() } else { (x - y).abs() })
+        .fold(0.0, f64::max)
+}
+
+/// Derivative by the 3-point formula on a (possibly non-uniform) grid at interior point `i`
+/// using neighbours `i - s` and `i + s` (second order in the spacing).
+fn three_point(x: &[f64], y: &[f64], i: usize, s: usize) -> f64 {
+    let (x0, x1, x2) = (x[i - s], x[i], x[i + s]);
+    let (h0, h1) = (x1 - x0, x2 - x1);
+    (-h1 / (h0 * (h0 + h1))) * y[i - s] + ((h1 - h0) / (h0 * h1)) * y[i] + (h0 / (h1 * (h0 + h1))) * y[i + s]
+}
+
+/// Finite-difference test of a claimed derivative `dy` of `y(x)`: at the interior points with
+/// two neighbours on each side, the largest error of the 3-point derivative with spacing h
+/// (`err_h`) and 2h (`err_2h`) against `dy`. A correct derivative gives err_h ~ err_2h / 4
+/// (second order); a wrong one gives err_h ~ err_2h, both O(1).
+#[derive(Debug, Clone, Copy)]
+pub struct FdTest {
+    pub err_h: f64,
+    pub err_2h: f64,
+    /// Scale of the derivative (max |dy|, or max |y| / range when dy vanishes).
+    pub scale: f64,
+}
+
+impl FdTest {
+    /// Criterion: the error shrinks at least like h^1 (err_h <= err_2h / 2) or is at the
+    /// rounding level (<= 1e-8 * scale).
+    pub fn pass(&self) -> bool {
+        self.err_h <= 0.5 * self.err_2h || self.err_h <= 1e-8 * self.scale
+    }
+    pub fn order(&self) -> f64 {
+        (self.err_2h / self.err_h).log2()
+    }
+}
+
+pub fn fd_test(x: &[f64], y: &[f64], dy: &[f64]) -> Option<FdTest> {
+    if x.len() < 5 {
+        return None;
+    }
+    let (mut eh, mut e2h) = (0.0f64, 0.0f64);
+    for i in 2..x.len() - 2 {
+        eh = eh.max((three_point(x, y, i, 1) - dy[i]).abs());
+        e2h = e2h.max((three_point(x, y, i, 2) - dy[i]).abs());
+    }
+    let range = x[x.len() - 1] - x[0];
+    let ymax = y.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+    let dmax = dy.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+    Some(FdTest { err_h: eh, err_2h: e2h, scale: dmax.max(ymax / range.abs().max(f64::MIN_POSITIVE)) })
+}
+
+/// Two-sided Gaussian tail probability of |z| > 3.
+pub fn p_abs_z_gt_3() -> f64 {
+    2.0 * Normal::standard().sf(3.0)
+}
+
+/// DSMTS-style outlier count: the number of |z| > 3 among `z`, its binomial expectation
+/// n p3, the largest count allowed at significance `alpha` (smallest k with P(X > k) < alpha),
+/// and the p-value P(X >= count).
+#[derive(Debug, Clone, Copy)]
+pub struct ZCount {
+    pub n: usize,
+    pub count: usize,
+    pub expected: f64,
+    pub allowed: usize,
+    pub p_value: f64,
+    pub max_abs_z: f64,
+}
+
+pub fn z_count(z: &[f64], alpha: f64) -> ZCount {
+    let n = z.len();
+    let p3 = p_abs_z_gt_3();
+    let count = z.iter().filter(|z| z.abs() > 3.0).count();
+    let b = Binomial::new(p3, n as u64).expect("valid binomial");
+    let mut allowed = 0usize;
+    while allowed < n && b.sf(allowed as u64) >= alpha {
+        allowed += 1;
+    }
+    let p_value = if count == 0 { 1.0 } else { b.sf(count as u64 - 1) };
+    ZCount { n, count, expected: n as f64 * p3, allowed, p_value, max_abs_z: z.iter().fold(0.0, |a, z| a.max(z.abs())) }
+}
+
+/// Chi-square of observations with standard errors against a theory, over the entries with
+/// `sem > 0`; `constraints` degrees of freedom are removed (e.g. 1 for a fixed total).
+/// Returns (chi2, dof, p-value).
+pub fn chi2_sem(obs: &[f64], sem: &[f64], theory: &[f64], constraints: usize) -> (f64, usize, f64) {
+    let (mut chi2, mut used) = (0.0, 0usize);
+    for ((o, s), t) in obs.iter().zip(sem).zip(theory) {
+        if *s > 0.0 {
+            chi2 += ((o - t) / s).powi(2);
+            used += 1;
+        }
+    }
+    let dof = used.saturating_sub(constraints).max(1);
+    let p = ChiSquared::new(dof as f64).expect("dof > 0").sf(chi2);
+    (chi2, dof, p)
+}
+
+/// Is the sequence strictly decreasing?
+pub fn strictly_decreasing(v: &[f64]) -> bool {
+    v.windows(2).all(|w| w[1] < w[0])
+}
+
+/// Moments of a density profile on a periodic box of length `box_len` with bin centres `x`:
+/// [mass, mean, variance, skewness]. The centre is the circular mean; positions are unwrapped
+/// to `[-L/2, L/2)` around it (as in [`crate::fig5::skewness`]); mass = sum rho dx.
+pub fn moments(x: &[f64], rho: &[f64], box_len: f64) -> [f64; 4] {
+    let dx = box_len / x.len() as f64;
+    let k = 2.0 * std::f64::consts::PI / box_len;
+    let (s, c) = x.iter().zip(rho).fold((0.0, 0.0), |(s, c), (&xi, &r)| (s + r * (k * xi).sin(), c + r * (k * xi).cos()));
+    let centre = s.atan2(c) / k;
+    let d: Vec<f64> = x.iter().map(|&xi| (xi - centre + 0.5 * box_len).rem_euclid(box_len) - 0.5 * box_len).collect();
+    let m0: f64 = rho.iter().sum();
+    let m1: f64 = d.iter().zip(rho).map(|(d, r)| d * r).sum::<f64>() / m0;
+    let m2: f64 = d.iter().zip(rho).map(|(d, r)| (d - m1).powi(2) * r).sum::<f64>() / m0;
+    let m3: f64 = d.iter().zip(rho).map(|(d, r)| (d - m1).powi(3) * r).sum::<f64>() / m0;
+    let mean = (centre + m1).rem_euclid(box_len);
+    [m0 * dx, mean, m2, m3 / m2.powf(1.5)]
+}
+
+/// Standard errors of [`moments`] of a mean profile with independent bin errors `sem`
+/// (linear propagation, gradient by central differences per bin).
+pub fn moments_sem(x: &[f64], rho: &[f64], sem: &[f64], box_len: f64) -> [f64; 4] {
+    let mut var = [0.0; 4];
+    let mut r = rho.to_vec();
+    for b in 0..rho.len() {
+        if sem[b] <= 0.0 {
+            continue;
+        }
+        let h = 1e-3 * sem[b];
+        r[b] = rho[b] + h;
+        let up = moments(x, &r, box_len);
+        r[b] = rho[b] - h;
+        let dn = moments(x, &r, box_len);
+        r[b] = rho[b];
+        for q in 0..4 {
+            let mut diff = up[q] - dn[q];
+            if q == 1 {
+                diff = (diff + 0.5 * box_len).rem_euclid(box_len) - 0.5 * box_len;
+            }
+            var[q] += (diff / (2.0 * h) * sem[b]).powi(2);
+        }
+    }
+    var.map(f64::sqrt)
+}
+
+/// L1 distance of two profiles on the same uniform grid of spacing `dx`, relative to `mass`.
+pub fn l1_rel(a: &[f64], b: &[f64], dx: f64, mass: f64) -> f64 {
+    a.iter().zip(b).map(|(x, y)| (x - y).abs()).sum::<f64>() * dx / mass
+}
+
+/// Average of consecutive groups of `k` cells.
+pub fn coarsen(v: &[f64], k: usize) -> Vec<f64> {
+    v.chunks(k).map(|c| c.iter().sum::<f64>() / c.len() as f64).collect()
+}
+
+/// Linear interpolation of `y(x)` at `x0` (x ascending); `None` outside the range.
+pub fn interp(x: &[f64], y: &[f64], x0: f64) -> Option<f64> {
+    if x.is_empty() || x0 < x[0] || x0 > x[x.len() - 1] {
+        return None;
+    }
+    let i = x.partition_point(|&v| v < x0);
+    if i < x.len() && x[i] == x0 {
+        return Some(y[i]);
+    }
+    let (a, b) = (i - 1, i);
+    let w = (x0 - x[a]) / (x[b] - x[a]);
+    Some(y[a] * (1.0 - w) + y[b] * w)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha8Rng;
+    use rand_distr::StandardNormal;
+
+    #[test]
+    fn fd_test_accepts_a_true_derivative_and_rejects_a_wrong_one() {
+        let x: Vec<f64> = (0..41).map(|i| 0.5 + 0.05 * i as f64).collect();
+        let y: Vec<f64> = x.iter().map(|x| x.sin() * x).collect();
+        let dy: Vec<f64> = x.iter().map(|x| x.sin() + x * x.cos()).collect();
+        let t = fd_test(&x, &y, &dy).unwrap();
+        println!("true derivative: err_h {:.3e} err_2h {:.3e} order {:.2}", t.err_h, t.err_2h, t.order());
+        assert!(t.pass() && (t.order() - 2.0).abs() < 0.1);
+        // the printed eq. (89) is identically zero: a zero "derivative" must fail
+        let zero = vec![0.0; x.len()];
+        let t = fd_test(&x, &y, &zero).unwrap();
+        println!("zero derivative: err_h {:.3e} err_2h {:.3e}", t.err_h, t.err_2h);
+        assert!(!t.pass());
+        // a 1% error must fail too
+        let off: Vec<f64> = dy.iter().map(|d| 1.01 * d).collect();
+        assert!(!fd_test(&x, &y, &off).unwrap().pass());
+    }
+
+    #[test]
+    fn z_count_binomial_bound() {
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let z: Vec<f64> = (0..200).map(|_| rng.sample::<f64, _>(StandardNormal)).collect();
+        let c = z_count(&z, 1e-3);
+        println!("{c:?}");
+        assert!(c.count <= c.allowed, "unit normal z must pass");
+        assert!((c.expected - 200.0 * 0.0026998).abs() < 1e-3);
+        // a 4-sigma bias fails
+        let biased: Vec<f64> = z.iter().map(|z| z + 4.0).collect();
+        let c = z_count(&biased, 1e-3);
+        assert!(c.count > c.allowed && c.p_value < 1e-3);
+    }
+
+    #[test]
+    fn chi2_sem_pass_and_fail() {
+        let mut rng = ChaCha8Rng::seed_from_u64(11);
+        let theory: Vec<f64> = (0..50).map(|i| 1.0 + (i as f64 * 0.2).sin()).collect();
+        let sem = vec![0.05; 50];
+        let obs: Vec<f64> = theory.iter().map(|t| t + 0.05 * rng.sample::<f64, _>(StandardNormal)).collect();
+        let (c, dof, p) = chi2_sem(&obs, &sem, &theory, 1);
+        println!("chi2 {c:.1}/{dof} p {p:.3}");
+        assert!(p > 1e-3 && dof == 49);
+        // a 2-sigma shift in every bin: chi2 ~ 44 + 200 for 49 dof
+        let shifted: Vec<f64> = obs.iter().map(|o| o + 0.1).collect();
+        let (c, _, p) = chi2_sem(&shifted, &sem, &theory, 1);
+        println!("shifted: chi2 {c:.1} p {p:.2e}");
+        assert!(p < 1e-3, "a 2-sigma shift in every bin fails: p = {p:.2e}");
+    }
+
+    #[test]
+    fn moments_of_a_gaussian_and_their_errors() {
+        let l = 40.0;
+        let n = 400;
+        let x: Vec<f64> = (0..n).map(|i| (i as f64 + 0.5) * l / n as f64).collect();
+        let rho: Vec<f64> = x
+            .iter()
+            .map(|x| {
+                let d2 = [x - 38.0, x - 38.0 + l, x - 38.0 - l].iter().map(|d: &f64| d * d).fold(f64::INFINITY, f64::min);
+                100.0 * (-d2 / 2.0).exp() / (2.0 * std::f64::consts::PI).sqrt()
+            })
+            .collect();
+        let m = moments(&x, &rho, l);
+        println!("moments {m:?}");
+        assert!((m[0] - 100.0).abs() < 1e-9, "mass");
+        assert!((m[1] - 38.0).abs() < 1e-9, "mean across the periodic boundary");
+        assert!((m[2] - 1.0).abs() < 1e-3, "variance (midpoint rule + h^2/12)");
+        assert!(m[3].abs() < 1e-9, "symmetric: no skewness");
+        // propagated error vs the scatter of perturbed profiles
+        // Poisson-like bin errors (as for histogram means), small enough for linear propagation
+        let sem: Vec<f64> = rho.iter().map(|r| 0.05 * r.sqrt()).collect();
+        let s = moments_sem(&x, &rho, &sem, l);
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        let reps = 400;
+        let mut acc = [0.0; 4];
+        for _ in 0..reps {
+            let r: Vec<f64> = rho.iter().zip(&sem).map(|(r, s)| r + s * rng.sample::<f64, _>(StandardNormal)).collect();
+            let mm = moments(&x, &r, l);
+            for q in 0..4 {
+                acc[q] += (mm[q] - m[q]).powi(2);
+            }
+        }
+        for q in 0..4 {
+            let emp = (acc[q] / reps as f64).sqrt();
+            println!("moment {q}: propagated {:.4e} empirical {emp:.4e}", s[q]);
+            // sampling error of an rms from 400 draws is ~3.5%: 5 sigma
+            assert!((emp / s[q] - 1.0).abs() < 5.0 * 0.036, "moment {q}");
+        }
+    }
+
+    #[test]
+    fn helpers() {
+        assert!(strictly_decreasing(&[3.0, 2.0, 1.0]) && !strictly_decreasing(&[3.0, 3.0]));
+        assert_eq!(coarsen(&[1.0, 3.0, 5.0, 7.0], 2), vec![2.0, 6.0]);
+        assert_eq!(interp(&[0.0, 1.0, 2.0], &[0.0, 10.0, 30.0], 1.5), Some(20.0));
+        assert_eq!(interp(&[0.0, 1.0], &[0.0, 1.0], 1.0), Some(1.0));
+        assert_eq!(interp(&[0.0, 1.0], &[0.0, 1.0], 2.0), None);
+        assert!(max_rel_diff(&[1.0, 2.0], &[1.0, 2.0 + 2e-9]) < 1.1e-9);
+        assert!((l1_rel(&[1.0, 2.0], &[2.0, 2.0], 0.5, 1.0) - 0.5).abs() < 1e-15);
+    }
+}
