@@ -151,8 +151,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let w = rows.iter().map(|r| r.name.len()).max().unwrap_or(5).max(5);
             let wk = rows.iter().map(|r| r.kind.len()).max().unwrap_or(4).max(4);
             println!(
-                "{:<w$}  {:<wk$}  {:<12}  {}",
-                "stage", "kind", "fingerprint", "status [deps]"
+                "{:<w$}  {:<wk$}  {:<12}  status [deps]",
+                "stage", "kind", "fingerprint"
             );
             for r in rows {
                 let status = match &r.freshness {
