@@ -240,3 +240,58 @@ fn ensembles_bit_identical_for_threads_and_shards() {
         reference
     );
 }
+
+/// Fig. 2 at paper statistics (N = 1600, 1000 realizations, 51 times in [0, 100]); release:
+/// `cargo test --release -p md --test statistics -- --ignored --nocapture`.
+#[test]
+#[ignore = "paper statistics: run in release"]
+fn fig2_paper_statistics() {
+    let bath = MixtureSampler::bragg(0.2, 0.4, 0.5).unwrap();
+    let p = JumpProcess::new(0.001, 100.0, bath).unwrap();
+    let (n, r, temp) = (1600usize, 1000usize, 0.08);
+    let times: Vec<f64> = (0..51).map(|i| 2.0 * i as f64).collect();
+    let bins = Bins::new(-1.2, 1.2, 48).unwrap();
+    let start = std::time::Instant::now();
+    let rows = run_shard(r, Shard::WHOLE, 20260002, 2, |_, rng| {
+        p.relax_homogeneous(n, temp, &times, &bins, rng)
+    })
+    .unwrap()
+    .rows;
+    let wall = start.elapsed().as_secs_f64();
+    let energies: Vec<&[f64]> = rows.iter().map(|o| o.energy.as_slice()).collect();
+    let s = MeanSem::from_rows(&energies);
+    let z: Vec<f64> = times
+        .iter()
+        .enumerate()
+        .map(|(m, &t)| (s.mean[m] - p.energy_exact(temp / 2.0, t)) / s.sem[m])
+        .collect();
+    let outliers = z.iter().filter(|z| z.abs() > 3.0 || z.is_nan()).count() as u64;
+    let (allowed, expected) = allowed_outliers(times.len(), (r - 1) as f64);
+    let zmax = z.iter().fold(0.0f64, |a, z| a.max(z.abs()));
+    let sum_z2: f64 = z.iter().map(|z| z * z).sum();
+    let mut counts = vec![0u64; bins.n];
+    for o in &rows {
+        for (c, &x) in counts.iter_mut().zip(&o.last) {
+            *c += x as u64;
+        }
+    }
+    let edges = bins.edges();
+    let decay = (-p.rate() * 100.0f64).exp();
+    let normal = Normal::new(0.0, temp.sqrt()).unwrap();
+    let probs: Vec<f64> = edges
+        .windows(2)
+        .map(|w| {
+            (1.0 - decay) * p.bath().prob(w[0], w[1])
+                + decay * (normal.cdf(w[1]) - normal.cdf(w[0]))
+        })
+        .collect();
+    let (chi2, dof, pv) = chi_square(&counts, &probs);
+    let events: u64 = rows.iter().map(|o| o.events).sum();
+    println!("z = {z:.2?}");
+    println!(
+        "fig2 paper: |z|>3 {outliers} (expected {expected:.3}, allowed {allowed}); max|z| {zmax:.2}; sum z^2 = {sum_z2:.1} / {} times; \
+         final chi2 {chi2:.1}/{dof} p = {pv:.3}; {events} events in {wall:.2} s",
+        times.len()
+    );
+    assert!(outliers <= allowed && pv > ALPHA);
+}
