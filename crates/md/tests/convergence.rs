@@ -204,3 +204,37 @@ fn fermionic_cell_algorithm_convergence() {
         );
     }
 }
+
+/// Cost and counters of one Fig. 5 fermionic panel (d) at the pipeline's parameters
+/// (N = 1600, box 4000, l = 20, dt = 0.2, t = 400), 8 realizations on 2 threads.
+#[test]
+#[ignore = "timing: run in release"]
+fn fig5_fermionic_panel_cost() {
+    let bath = MixtureSampler::bragg(6.0, 5.9, 0.3).unwrap();
+    let algo = CellAlgorithm::new(GAMMA, RHO_B, bath, 20.0, 200, 0.2).unwrap();
+    let bump = GaussianBump {
+        n: 1600,
+        center: 2600.0,
+        width: 320.0,
+    };
+    let bins = md::Bins::new(0.0, 4000.0, 200).unwrap();
+    let times = [0.0, 100.0, 200.0, 400.0];
+    let r = 8;
+    let start = std::time::Instant::now();
+    let rows = run_shard(r, Shard::WHOLE, 5, 2, |_, rng| {
+        md::fermionic::bump_profiles(&algo, &bump, 20.0, &times, &bins, rng).unwrap()
+    })
+    .unwrap()
+    .rows;
+    let wall = start.elapsed().as_secs_f64();
+    let mut c = CellCounters::default();
+    rows.iter().for_each(|r| c += r.1);
+    println!(
+        "panel d: {r} realizations in {wall:.2} s ({:.1} s per 1000); {c:?}; blocked fraction {:.3}; \
+         duplicates per particle-step {:.2e}, per accepted collision {:.3}",
+        wall / r as f64 * 1000.0,
+        c.blocked as f64 / c.proposals as f64,
+        c.duplicates as f64 / c.particle_steps as f64,
+        c.duplicates as f64 / c.accepted as f64
+    );
+}
