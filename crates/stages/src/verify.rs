@@ -56,7 +56,14 @@ pub struct Check {
 }
 
 impl Check {
-    pub fn new(claims: &'static [&'static str], name: impl Into<String>, statistic: impl Into<String>, threshold: impl Into<String>, pass: bool, evidence: impl Into<String>) -> Self {
+    pub fn new(
+        claims: &'static [&'static str],
+        name: impl Into<String>,
+        statistic: impl Into<String>,
+        threshold: impl Into<String>,
+        pass: bool,
+        evidence: impl Into<String>,
+    ) -> Self {
         Self {
             claims,
             name: name.into(),
@@ -68,7 +75,11 @@ impl Check {
         }
     }
 
-    pub fn skip(claims: &'static [&'static str], name: impl Into<String>, why: impl Into<String>) -> Self {
+    pub fn skip(
+        claims: &'static [&'static str],
+        name: impl Into<String>,
+        why: impl Into<String>,
+    ) -> Self {
         Self {
             claims,
             name: name.into(),
@@ -86,7 +97,10 @@ impl Check {
     }
 
     pub fn line(&self) -> String {
-        format!("{:<4}  {:<58}  {}  [threshold: {}]", self.outcome, self.name, self.statistic, self.threshold)
+        format!(
+            "{:<4}  {:<58}  {}  [threshold: {}]",
+            self.outcome, self.name, self.statistic, self.threshold
+        )
     }
 }
 
@@ -98,6 +112,8 @@ pub struct Data {
     pub manifest: Manifest,
     /// Declared output (relative path) -> stage name.
     pub producers: BTreeMap<String, String>,
+    /// Stage -> canonical parameters (profile applied) from `pipeline.yaml`.
+    pub params: BTreeMap<String, serde_json::Value>,
 }
 
 impl Data {
@@ -110,23 +126,44 @@ impl Data {
                 producers.insert(o.clone(), s.name.clone());
             }
         }
-        Self { root: p.root().to_owned(), profile: p.config.profile.clone(), manifest, producers }
+        Self {
+            root: p.root().to_owned(),
+            profile: p.config.profile.clone(),
+            manifest,
+            producers,
+            params: config_params(p),
+        }
     }
 
     /// Absolute path of a declared output, if some stage declares it.
     pub fn file(&self, rel: &str) -> Option<PathBuf> {
-        self.producers.contains_key(rel).then(|| self.root.join(rel))
+        self.producers
+            .contains_key(rel)
+            .then(|| self.root.join(rel))
     }
 
     /// Manifest record of the stage producing `rel`.
     pub fn record_of(&self, rel: &str) -> Option<&StageRecord> {
-        self.producers.get(rel).and_then(|s| self.manifest.stages.get(s))
+        self.producers
+            .get(rel)
+            .and_then(|s| self.manifest.stages.get(s))
     }
 
     /// Manifest record of the first stage of kind `kind`.
     pub fn stage_of_kind(&self, kind: &str) -> Option<(&String, &StageRecord)> {
         self.manifest.stages.iter().find(|(_, r)| r.kind == kind)
     }
+}
+
+/// Stage -> canonical parameters (profile applied), as they enter the fingerprints.
+pub fn config_params<K: pipeline::StageKind>(
+    p: &pipeline::Pipeline<K>,
+) -> BTreeMap<String, serde_json::Value> {
+    p.config
+        .stages
+        .iter()
+        .map(|s| (s.name.clone(), s.params.clone()))
+        .collect()
 }
 
 /// Refusal message when data are missing or stale: which stages and the command to run.
@@ -159,14 +196,26 @@ pub fn provenance_checks(data: &Data) -> Vec<Check> {
         if !rel.ends_with(".svg") {
             continue;
         }
-        let Some(rec) = data.manifest.stages.get(stage) else { continue };
+        let Some(rec) = data.manifest.stages.get(stage) else {
+            continue;
+        };
         let text = std::fs::read_to_string(data.root.join(rel)).unwrap_or_default();
-        let want = format!("fingerprint={} code_version={}", rec.fingerprint, rec.code_version);
+        let want = format!(
+            "fingerprint={} code_version={}",
+            rec.fingerprint, rec.code_version
+        );
         let ok = text.contains(&want);
         out.push(Check::new(
             &["provenance"],
             format!("provenance[{rel}]"),
-            if ok { format!("stamp matches manifest ({})", &rec.fingerprint[..12.min(rec.fingerprint.len())]) } else { "SVG <metadata> stamp differs from the manifest".into() },
+            if ok {
+                format!(
+                    "stamp matches manifest ({})",
+                    &rec.fingerprint[..12.min(rec.fingerprint.len())]
+                )
+            } else {
+                "SVG <metadata> stamp differs from the manifest".into()
+            },
             "stage fingerprint and code version in SVG metadata",
             ok,
             rel.clone(),
@@ -186,7 +235,7 @@ pub fn run(data: &Data) -> Report {
     let mut summary = regression::Summary::default();
     let mut checks = checks::all(data, &mut summary);
     checks.extend(provenance_checks(data));
-    summary.params = data.manifest.stages.iter().map(|(n, r)| (n.clone(), r.params.clone())).collect();
+    summary.params = data.params.clone();
     Report { checks, summary }
 }
 

@@ -25,10 +25,21 @@ pub fn all(data: &Data, summary: &mut Summary) -> Vec<Check> {
     for (name, claims, f) in families {
         let before = out.len();
         if let Err(e) = f(data, summary, &mut out) {
-            out.push(Check::new(claims, format!("{name}.data"), format!("cannot read the data: {e:#}"), "readable", false, "-"));
+            out.push(Check::new(
+                claims,
+                format!("{name}.data"),
+                format!("cannot read the data: {e:#}"),
+                "readable",
+                false,
+                "-",
+            ));
         }
         if out.len() == before {
-            out.push(Check::skip(claims, format!("{name}.*"), "stage not in pipeline.yaml: not checkable"));
+            out.push(Check::skip(
+                claims,
+                format!("{name}.*"),
+                "stage not in pipeline.yaml: not checkable",
+            ));
         }
     }
     out
@@ -43,7 +54,10 @@ fn read(data: &Data, rel: &str) -> anyhow::Result<Option<DataFrame>> {
 
 /// A column as f64 with nulls kept.
 fn column_opt(df: &DataFrame, name: &str) -> anyhow::Result<Vec<Option<f64>>> {
-    let s = df.column(name).with_context(|| format!("column `{name}`"))?.cast(&DataType::Float64)?;
+    let s = df
+        .column(name)
+        .with_context(|| format!("column `{name}`"))?
+        .cast(&DataType::Float64)?;
     Ok(s.f64()?.iter().collect())
 }
 
@@ -58,10 +72,13 @@ fn groups<K: Ord + Clone>(keys: &[K]) -> Vec<(K, Vec<usize>)> {
         });
         m.get_mut(k).expect("inserted").push(i);
     }
-    order.into_iter().map(|k| {
-        let v = m.remove(&k).expect("present");
-        (k, v)
-    }).collect()
+    order
+        .into_iter()
+        .map(|k| {
+            let v = m.remove(&k).expect("present");
+            (k, v)
+        })
+        .collect()
 }
 
 fn pick(v: &[f64], idx: &[usize]) -> Vec<f64> {
@@ -72,12 +89,25 @@ fn sort_by_first(idx: &mut [usize], x: &[f64]) {
     idx.sort_by(|&a, &b| x[a].total_cmp(&x[b]));
 }
 
-fn fd_check(claims: &'static [&'static str], name: String, x: &[f64], y: &[f64], dy: &[f64], file: &str) -> Option<Check> {
+fn fd_check(
+    claims: &'static [&'static str],
+    name: String,
+    x: &[f64],
+    y: &[f64],
+    dy: &[f64],
+    file: &str,
+) -> Option<Check> {
     let t = stats::fd_test(x, y, dy)?;
     Some(Check::new(
         claims,
         name,
-        format!("max|FD_h - claimed| = {:.2e}, FD_2h: {:.2e} (observed order {:.2}, scale {:.2e})", t.err_h, t.err_2h, t.order(), t.scale),
+        format!(
+            "max|FD_h - claimed| = {:.2e}, FD_2h: {:.2e} (observed order {:.2}, scale {:.2e})",
+            t.err_h,
+            t.err_2h,
+            t.order(),
+            t.scale
+        ),
         "err_h <= err_2h/2 (converging) or <= 1e-8 scale",
         t.pass(),
         file,
@@ -90,7 +120,9 @@ const SUMMARY_RHOS: [f64; 3] = [0.5, 1.0, 2.0];
 /// Fig. 4: two routes for D (99), u = dJ/drho (88), corrected u' (89) by finite differences,
 /// Table I (u constant for classical particles, u' = 0 for a symmetric bath).
 fn transport_swap(data: &Data, summary: &mut Summary, out: &mut Vec<Check>) -> anyhow::Result<()> {
-    let Some(df) = read(data, TRANSPORT)? else { return Ok(()) };
+    let Some(df) = read(data, TRANSPORT)? else {
+        return Ok(());
+    };
     let stat = io::column_str(&df, "statistics")?;
     let bath = io::column_str(&df, "bath")?;
     let rho = io::column_f64(&df, "rho")?;
@@ -99,38 +131,111 @@ fn transport_swap(data: &Data, summary: &mut Summary, out: &mut Vec<Check>) -> a
     let d = io::column_f64(&df, "D")?;
     let dd = io::column_f64(&df, "D_direct")?;
     let j = io::column_f64(&df, "J")?;
-    let conv = data.record_of(TRANSPORT).and_then(|r| r.records.get("grid_convergence")).cloned().unwrap_or_default();
+    let conv = data
+        .record_of(TRANSPORT)
+        .and_then(|r| r.records.get("grid_convergence"))
+        .cloned()
+        .unwrap_or_default();
     let keys: Vec<(String, String)> = stat.iter().cloned().zip(bath.iter().cloned()).collect();
     for ((s, b), mut idx) in groups(&keys) {
         sort_by_first(&mut idx, &rho);
         let case = format!("{s}_{b}");
-        let (x, uu, duu, dv, ddv, jj) = (pick(&rho, &idx), pick(&u, &idx), pick(&du, &idx), pick(&d, &idx), pick(&dd, &idx), pick(&j, &idx));
+        let (x, uu, duu, dv, ddv, jj) = (
+            pick(&rho, &idx),
+            pick(&u, &idx),
+            pick(&du, &idx),
+            pick(&d, &idx),
+            pick(&dd, &idx),
+            pick(&j, &idx),
+        );
         let rel = stats::max_rel_diff(&dv, &ddv);
-        let mut c = Check::new(&["eq99"], format!("fig4.D_eq99_vs_direct[{case}]"), format!("max rel diff {rel:.2e} over {} rho", x.len()), "< 1e-8", rel < 1e-8, TRANSPORT);
+        let mut c = Check::new(
+            &["eq99"],
+            format!("fig4.D_eq99_vs_direct[{case}]"),
+            format!("max rel diff {rel:.2e} over {} rho", x.len()),
+            "< 1e-8",
+            rel < 1e-8,
+            TRANSPORT,
+        );
         c.claims = &["eq99", "fig4"];
         out.push(c);
         let fermionic = s.contains("fermi");
-        let eq_claims: &'static [&'static str] = if fermionic { &["eq88", "eq40"] } else { &["eq88", "eq20"] };
-        out.extend(fd_check(eq_claims, format!("fig4.u_eq88_vs_dJ/drho[{case}]"), &x, &jj, &uu, TRANSPORT));
-        out.extend(fd_check(&["eq89"], format!("fig4.du_drho_eq89corr_vs_FD[{case}]"), &x, &uu, &duu, TRANSPORT));
+        let eq_claims: &'static [&'static str] = if fermionic {
+            &["eq88", "eq40"]
+        } else {
+            &["eq88", "eq20"]
+        };
+        out.extend(fd_check(
+            eq_claims,
+            format!("fig4.u_eq88_vs_dJ/drho[{case}]"),
+            &x,
+            &jj,
+            &uu,
+            TRANSPORT,
+        ));
+        out.extend(fd_check(
+            &["eq89"],
+            format!("fig4.du_drho_eq89corr_vs_FD[{case}]"),
+            &x,
+            &uu,
+            &duu,
+            TRANSPORT,
+        ));
         // Table I: u constant (u' = 0) unless fermions in a parity-asymmetric bath
         let burgers = fermionic && b.contains("asym");
         let umax = uu.iter().fold(0.0f64, |a, v| a.max(v.abs())).max(1.0);
         let dumax = duu.iter().fold(0.0f64, |a, v| a.max(v.abs()));
-        let spread = uu.iter().fold(f64::NEG_INFINITY, |a, &v| a.max(v)) - uu.iter().fold(f64::INFINITY, |a, &v| a.min(v));
+        let spread = uu.iter().fold(f64::NEG_INFINITY, |a, &v| a.max(v))
+            - uu.iter().fold(f64::INFINITY, |a, &v| a.min(v));
         let c = if burgers {
-            Check::new(&["tableI"], format!("tableI.u_depends_on_rho[{case}]"), format!("max|u'| = {dumax:.3e}, spread of u = {spread:.3e}"), "max|u'| > 1e-6 (Burgers)", dumax > 1e-6, TRANSPORT)
+            Check::new(
+                &["tableI"],
+                format!("tableI.u_depends_on_rho[{case}]"),
+                format!("max|u'| = {dumax:.3e}, spread of u = {spread:.3e}"),
+                "max|u'| > 1e-6 (Burgers)",
+                dumax > 1e-6,
+                TRANSPORT,
+            )
         } else {
-            Check::new(&["tableI"], format!("tableI.u_constant[{case}]"), format!("max|u'| = {dumax:.2e}, spread of u = {spread:.2e}"), "both < 1e-8 max(1,|u|) (diffusion / boosted diffusion)", dumax < 1e-8 * umax && spread < 1e-8 * umax, TRANSPORT)
+            Check::new(
+                &["tableI"],
+                format!("tableI.u_constant[{case}]"),
+                format!("max|u'| = {dumax:.2e}, spread of u = {spread:.2e}"),
+                "both < 1e-8 max(1,|u|) (diffusion / boosted diffusion)",
+                dumax < 1e-8 * umax && spread < 1e-8 * umax,
+                TRANSPORT,
+            )
         };
         out.push(c);
         let cv = conv.get(&case);
-        let get = |k: &str| cv.and_then(|c| c.get(k)).and_then(|v| v.as_f64()).unwrap_or(0.0);
+        let get = |k: &str| {
+            cv.and_then(|c| c.get(k))
+                .and_then(|v| v.as_f64())
+                .unwrap_or(0.0)
+        };
         for r in SUMMARY_RHOS {
-            let (Some(dr), Some(ur), Some(dur)) = (stats::interp(&x, &dv, r), stats::interp(&x, &uu, r), stats::interp(&x, &duu, r)) else { continue };
-            summary.put("fig4", format!("D[{case},rho={r}]"), Quantity::deterministic(dr, get("max_rel_change_D") * dr.abs()));
-            summary.put("fig4", format!("u[{case},rho={r}]"), Quantity::deterministic(ur, get("max_abs_change_u")));
-            summary.put("fig4", format!("du_drho[{case},rho={r}]"), Quantity::deterministic(dur, get("max_abs_change_du_drho")));
+            let (Some(dr), Some(ur), Some(dur)) = (
+                stats::interp(&x, &dv, r),
+                stats::interp(&x, &uu, r),
+                stats::interp(&x, &duu, r),
+            ) else {
+                continue;
+            };
+            summary.put(
+                "fig4",
+                format!("D[{case},rho={r}]"),
+                Quantity::deterministic(dr, get("max_rel_change_D") * dr.abs()),
+            );
+            summary.put(
+                "fig4",
+                format!("u[{case},rho={r}]"),
+                Quantity::deterministic(ur, get("max_abs_change_u")),
+            );
+            summary.put(
+                "fig4",
+                format!("du_drho[{case},rho={r}]"),
+                Quantity::deterministic(dur, get("max_abs_change_du_drho")),
+            );
         }
     }
     Ok(())
@@ -147,7 +252,10 @@ fn fig2(data: &Data, summary: &mut Summary, out: &mut Vec<Check>) -> anyhow::Res
         let m = io::column_f64(&df, "e_mean")?;
         let s = io::column_f64(&df, "e_sem")?;
         let k = io::column_f64(&df, "e_kinetic")?;
-        let z: Vec<f64> = (0..t.len()).filter(|&i| s[i] > 0.0).map(|i| (m[i] - k[i]) / s[i]).collect();
+        let z: Vec<f64> = (0..t.len())
+            .filter(|&i| s[i] > 0.0)
+            .map(|i| (m[i] - k[i]) / s[i])
+            .collect();
         let zc = stats::z_count(&z, 1e-3);
         out.push(Check::new(
             &["fig2"],
@@ -162,7 +270,11 @@ fn fig2(data: &Data, summary: &mut Summary, out: &mut Vec<Check>) -> anyhow::Res
             let mut idx: Vec<usize> = (0..5).map(|q| q * (n - 1) / 4).collect();
             idx.dedup();
             for i in idx {
-                summary.put("fig2", format!("e(t={})", t[i]), Quantity::stochastic(m[i], s[i]));
+                summary.put(
+                    "fig2",
+                    format!("e(t={})", t[i]),
+                    Quantity::stochastic(m[i], s[i]),
+                );
             }
         }
     }
@@ -173,9 +285,14 @@ fn fig2(data: &Data, summary: &mut Summary, out: &mut Vec<Check>) -> anyhow::Res
         let th = io::column_f64(&df, "theory")?;
         for w in ["initial", "final"] {
             let idx: Vec<usize> = (0..which.len()).filter(|&i| which[i] == w).collect();
-            let (chi2, dof, p) = stats::chi2_sem(&pick(&dens, &idx), &pick(&sem, &idx), &pick(&th, &idx), 1);
+            let (chi2, dof, p) =
+                stats::chi2_sem(&pick(&dens, &idx), &pick(&sem, &idx), &pick(&th, &idx), 1);
             let c = Check::new(
-                if w == "final" { &["eq20", "fig2"] } else { &["fig2"] },
+                if w == "final" {
+                    &["eq20", "fig2"]
+                } else {
+                    &["fig2"]
+                },
                 format!("fig2.{w}_velocity_histogram_chi2"),
                 format!("chi2 = {chi2:.1} / {dof} dof, p = {p:.3}"),
                 "p >= 1e-3",
@@ -183,7 +300,11 @@ fn fig2(data: &Data, summary: &mut Summary, out: &mut Vec<Check>) -> anyhow::Res
                 FIG2_V,
             );
             out.push(c);
-            summary.put("fig2", format!("{w}_histogram_chi2_per_dof"), Quantity::stochastic(chi2 / dof as f64, (2.0 / dof as f64).sqrt()));
+            summary.put(
+                "fig2",
+                format!("{w}_histogram_chi2_per_dof"),
+                Quantity::stochastic(chi2 / dof as f64, (2.0 / dof as f64).sqrt()),
+            );
         }
     }
     Ok(())
@@ -201,7 +322,11 @@ fn profiles(df: &DataFrame, value: &str) -> anyhow::Result<Profiles> {
     let t = io::column_f64(df, "t")?;
     let x = io::column_f64(df, "x")?;
     let v = io::column_f64(df, value)?;
-    let keys: Vec<(String, u64)> = p.iter().cloned().zip(t.iter().map(|t| t.to_bits())).collect();
+    let keys: Vec<(String, u64)> = p
+        .iter()
+        .cloned()
+        .zip(t.iter().map(|t| t.to_bits()))
+        .collect();
     Ok(groups(&keys)
         .into_iter()
         .map(|(k, mut idx)| {
@@ -214,10 +339,22 @@ fn profiles(df: &DataFrame, value: &str) -> anyhow::Result<Profiles> {
 /// Fig. 5: MD vs kinetic chi-square per panel and time, kinetic-vs-hydro L1 distance shrinking,
 /// panel (d) skewness sign, mass conservation; moments for the regression.
 fn fig5(data: &Data, summary: &mut Summary, out: &mut Vec<Check>) -> anyhow::Result<()> {
-    let Some(md) = read(data, MD5)? else { return Ok(()) };
-    let setup = data.record_of(MD5).context("no manifest record for the Fig. 5 MD stage")?;
-    let box_len = setup.params.get("box_len").and_then(|v| v.as_f64()).context("md_profiles params: box_len")?;
-    let n_part = setup.params.get("n_particles").and_then(|v| v.as_f64()).context("md_profiles params: n_particles")?;
+    let Some(md) = read(data, MD5)? else {
+        return Ok(());
+    };
+    let setup = data
+        .record_of(MD5)
+        .context("no manifest record for the Fig. 5 MD stage")?;
+    let box_len = setup
+        .params
+        .get("box_len")
+        .and_then(|v| v.as_f64())
+        .context("md_profiles params: box_len")?;
+    let n_part = setup
+        .params
+        .get("n_particles")
+        .and_then(|v| v.as_f64())
+        .context("md_profiles params: n_particles")?;
     let mdm = profiles(&md, "rho_mean")?;
     let mds = profiles(&md, "rho_sem")?;
     for ((panel, tb), (x, r)) in &mdm {
@@ -226,36 +363,77 @@ fn fig5(data: &Data, summary: &mut Summary, out: &mut Vec<Check>) -> anyhow::Res
         let m = stats::moments(x, r, box_len);
         let e = stats::moments_sem(x, r, s, box_len);
         for (q, name) in ["mass", "mean", "variance", "skewness"].iter().enumerate() {
-            summary.put("fig5", format!("md[{panel},t={t}].{name}"), Quantity::stochastic(m[q], e[q]));
+            summary.put(
+                "fig5",
+                format!("md[{panel},t={t}].{name}"),
+                Quantity::stochastic(m[q], e[q]),
+            );
         }
     }
-    let masses: Vec<f64> = mdm.values().map(|(x, r)| stats::moments(x, r, box_len)[0]).collect();
-    let worst = masses.iter().map(|m| ((m - n_part) / n_part).abs()).fold(0.0, f64::max);
-    let mut c = Check::new(&["fig5"], "fig5.md_particle_number", format!("max |sum rho dx - N| / N = {worst:.2e}"), "< 1e-9 (particle number is exact)", worst < 1e-9, MD5);
+    let masses: Vec<f64> = mdm
+        .values()
+        .map(|(x, r)| stats::moments(x, r, box_len)[0])
+        .collect();
+    let worst = masses
+        .iter()
+        .map(|m| ((m - n_part) / n_part).abs())
+        .fold(0.0, f64::max);
+    let mut c = Check::new(
+        &["fig5"],
+        "fig5.md_particle_number",
+        format!("max |sum rho dx - N| / N = {worst:.2e}"),
+        "< 1e-9 (particle number is exact)",
+        worst < 1e-9,
+        MD5,
+    );
     c.claims = &["normalisation"];
     out.push(c);
 
-    let theory = |rel: &str, tag: &str, summary: &mut Summary| -> anyhow::Result<Option<Profiles>> {
-        let Some(df) = read(data, rel)? else { return Ok(None) };
-        let p = profiles(&df, "rho")?;
-        for ((panel, tb), (x, r)) in &p {
-            let m = stats::moments(x, r, box_len);
-            for (q, name) in ["mass", "mean", "variance", "skewness"].iter().enumerate() {
-                summary.put("fig5", format!("{tag}[{panel},t={}].{name}", f64::from_bits(*tb)), Quantity::deterministic(m[q], 0.0));
+    let theory =
+        |rel: &str, tag: &str, summary: &mut Summary| -> anyhow::Result<Option<Profiles>> {
+            let Some(df) = read(data, rel)? else {
+                return Ok(None);
+            };
+            let p = profiles(&df, "rho")?;
+            for ((panel, tb), (x, r)) in &p {
+                let m = stats::moments(x, r, box_len);
+                for (q, name) in ["mass", "mean", "variance", "skewness"].iter().enumerate() {
+                    summary.put(
+                        "fig5",
+                        format!("{tag}[{panel},t={}].{name}", f64::from_bits(*tb)),
+                        Quantity::deterministic(m[q], 0.0),
+                    );
+                }
             }
-        }
-        Ok(Some(p))
-    };
+            Ok(Some(p))
+        };
     let kin = theory(KIN5, "kinetic", summary)?;
     let hy = theory(HY5, "hydro", summary)?;
     for (tag, file, p) in [("kinetic", KIN5, &kin), ("hydro", HY5, &hy)] {
         let Some(p) = p else { continue };
         let mut per_panel: BTreeMap<&String, Vec<f64>> = BTreeMap::new();
         for ((panel, _), (x, r)) in p {
-            per_panel.entry(panel).or_default().push(stats::moments(x, r, box_len)[0]);
+            per_panel
+                .entry(panel)
+                .or_default()
+                .push(stats::moments(x, r, box_len)[0]);
         }
-        let worst = per_panel.values().map(|m| m.iter().map(|v| ((v - m[0]) / m[0]).abs()).fold(0.0, f64::max)).fold(0.0, f64::max);
-        let mut c = Check::new(&["normalisation"], format!("fig5.{tag}_mass_conservation"), format!("max relative mass drift {worst:.2e}"), "< 1e-8 (conservative schemes)", worst < 1e-8, file);
+        let worst = per_panel
+            .values()
+            .map(|m| {
+                m.iter()
+                    .map(|v| ((v - m[0]) / m[0]).abs())
+                    .fold(0.0, f64::max)
+            })
+            .fold(0.0, f64::max);
+        let mut c = Check::new(
+            &["normalisation"],
+            format!("fig5.{tag}_mass_conservation"),
+            format!("max relative mass drift {worst:.2e}"),
+            "< 1e-8 (conservative schemes)",
+            worst < 1e-8,
+            file,
+        );
         c.claims = &["normalisation"];
         out.push(c);
     }
@@ -267,44 +445,99 @@ fn fig5(data: &Data, summary: &mut Summary, out: &mut Vec<Check>) -> anyhow::Res
         let mut per_panel: BTreeMap<String, (f64, String, usize)> = BTreeMap::new();
         for ((panel, tb), (_, r)) in &mdm {
             let key = (panel.clone(), *tb);
-            let Some((_, kr)) = kin.get(&key) else { anyhow::bail!("no kinetic profile for panel {panel} t={}", f64::from_bits(*tb)) };
-            anyhow::ensure!(kr.len() % r.len() == 0, "kinetic grid is not a multiple of the MD bins");
+            let Some((_, kr)) = kin.get(&key) else {
+                anyhow::bail!(
+                    "no kinetic profile for panel {panel} t={}",
+                    f64::from_bits(*tb)
+                )
+            };
+            anyhow::ensure!(
+                kr.len() % r.len() == 0,
+                "kinetic grid is not a multiple of the MD bins"
+            );
             let kb = stats::coarsen(kr, kr.len() / r.len());
             let (chi2, dof, p) = stats::chi2_sem(r, &mds[&key].1, &kb, 1);
-            summary.put("fig5", format!("chi2_md_vs_kinetic[{panel},t={}]", f64::from_bits(*tb)), Quantity::stochastic(chi2 / dof as f64, (2.0 / dof as f64).sqrt()));
-            let e = per_panel.entry(panel.clone()).or_insert((1.0, String::new(), 0));
+            summary.put(
+                "fig5",
+                format!("chi2_md_vs_kinetic[{panel},t={}]", f64::from_bits(*tb)),
+                Quantity::stochastic(chi2 / dof as f64, (2.0 / dof as f64).sqrt()),
+            );
+            let e = per_panel
+                .entry(panel.clone())
+                .or_insert((1.0, String::new(), 0));
             e.2 += 1;
             if p <= e.0 {
-                *e = (p, format!("t={} chi2={chi2:.1}/{dof}", f64::from_bits(*tb)), e.2);
+                *e = (
+                    p,
+                    format!("t={} chi2={chi2:.1}/{dof}", f64::from_bits(*tb)),
+                    e.2,
+                );
             }
         }
         for (panel, (pmin, at, n)) in per_panel {
-            let mut c = Check::new(&["fig5"], format!("fig5.md_vs_kinetic_chi2[{panel}]"), format!("min p = {pmin:.3e} over {n} times (at {at})"), format!("min p >= {alpha:.1e} (0.01 / {n_tests} tests)"), pmin >= alpha, format!("{MD5}, {KIN5}"));
-            c.claims = if panel == "b" || panel == "d" { &["fig5", "appC", "eq40"] } else { &["fig5", "eq20"] };
+            let mut c = Check::new(
+                &["fig5"],
+                format!("fig5.md_vs_kinetic_chi2[{panel}]"),
+                format!("min p = {pmin:.3e} over {n} times (at {at})"),
+                format!("min p >= {alpha:.1e} (0.01 / {n_tests} tests)"),
+                pmin >= alpha,
+                format!("{MD5}, {KIN5}"),
+            );
+            c.claims = if panel == "b" || panel == "d" {
+                &["fig5", "appC", "eq40"]
+            } else {
+                &["fig5", "eq20"]
+            };
             out.push(c);
         }
         if let Some(hy) = &hy {
             let mut dist: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
             for ((panel, tb), (x, kr)) in kin {
-                let Some((_, hr)) = hy.get(&(panel.clone(), *tb)) else { continue };
+                let Some((_, hr)) = hy.get(&(panel.clone(), *tb)) else {
+                    continue;
+                };
                 anyhow::ensure!(hr.len() == kr.len(), "hydro and kinetic grids differ");
                 let dx = box_len / x.len() as f64;
                 let mass = hr.iter().sum::<f64>() * dx;
-                dist.entry(panel.clone()).or_default().push((f64::from_bits(*tb), stats::l1_rel(kr, hr, dx, mass)));
+                dist.entry(panel.clone())
+                    .or_default()
+                    .push((f64::from_bits(*tb), stats::l1_rel(kr, hr, dx, mass)));
             }
             for (panel, mut v) in dist {
                 v.sort_by(|a, b| a.0.total_cmp(&b.0));
                 // after the initial layer: from the second positive output time on
-                let later: Vec<f64> = v.iter().filter(|(t, _)| *t > 0.0).map(|(_, d)| *d).collect();
-                let tail = if later.len() > 1 { &later[1..] } else { &later[..] };
-                let ok = later.len() >= 2 && stats::strictly_decreasing(tail) && later[later.len() - 1] < later[0];
+                let later: Vec<f64> = v
+                    .iter()
+                    .filter(|(t, _)| *t > 0.0)
+                    .map(|(_, d)| *d)
+                    .collect();
+                let tail = if later.len() > 1 {
+                    &later[1..]
+                } else {
+                    &later[..]
+                };
+                let ok = later.len() >= 2
+                    && stats::strictly_decreasing(tail)
+                    && later[later.len() - 1] < later[0];
                 let shown: Vec<String> = v.iter().map(|(t, d)| format!("{t}:{d:.2e}")).collect();
-                let mut c = Check::new(&["fig5_hydro"], format!("fig5.kinetic_vs_hydro_L1_shrinking[{panel}]"), format!("L1/mass by t: {}", shown.join(" ")), "decreasing after the first positive time", ok, format!("{KIN5}, {HY5}"));
+                let mut c = Check::new(
+                    &["fig5_hydro"],
+                    format!("fig5.kinetic_vs_hydro_L1_shrinking[{panel}]"),
+                    format!("L1/mass by t: {}", shown.join(" ")),
+                    "decreasing after the first positive time",
+                    ok,
+                    format!("{KIN5}, {HY5}"),
+                );
                 c.claims = &["fig5_hydro", "fig5"];
                 out.push(c);
             }
             // panel (d): Burgers skewness sign
-            let last = |p: &Profiles, panel: &str| p.iter().filter(|((q, _), _)| q == panel).max_by(|a, b| f64::from_bits(a.0.1).total_cmp(&f64::from_bits(b.0.1))).map(|(k, v)| (k.clone(), v.clone()));
+            let last = |p: &Profiles, panel: &str| {
+                p.iter()
+                    .filter(|((q, _), _)| q == panel)
+                    .max_by(|a, b| f64::from_bits(a.0.1).total_cmp(&f64::from_bits(b.0.1)))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+            };
             if let (Some((kd, (xh, rh))), Some((_, (xm, rm)))) = (last(hy, "d"), last(&mdm, "d")) {
                 let sh = stats::moments(&xh, &rh, box_len)[3];
                 let sm = stats::moments(&xm, &rm, box_len)[3];
@@ -313,7 +546,10 @@ fn fig5(data: &Data, summary: &mut Summary, out: &mut Vec<Check>) -> anyhow::Res
                 let mut c = Check::new(
                     &["fig5d"],
                     "fig5.panel_d_skewness_sign",
-                    format!("t={}: hydro skewness {sh:.4}, MD {sm:.4} +- {se:.4} (z = {z:.1} in the hydro sign)", f64::from_bits(kd.1)),
+                    format!(
+                        "t={}: hydro skewness {sh:.4}, MD {sm:.4} +- {se:.4} (z = {z:.1} in the hydro sign)",
+                        f64::from_bits(kd.1)
+                    ),
                     "MD skewness has the hydro sign at > 3 sigma",
                     z > 3.0,
                     format!("{MD5}, {HY5}"),
@@ -330,7 +566,9 @@ const TG_T: &str = "data/tg_transport.parquet";
 
 /// Fig. 3: D_RTA = tau_RTA Var (77), nu = D_RTA / u', u' vs finite differences of u.
 fn tg_transport(data: &Data, summary: &mut Summary, out: &mut Vec<Check>) -> anyhow::Result<()> {
-    let Some(df) = read(data, TG_T)? else { return Ok(()) };
+    let Some(df) = read(data, TG_T)? else {
+        return Ok(());
+    };
     let panel = io::column_str(&df, "panel")?;
     let rho = io::column_f64(&df, "rho")?;
     let u = io::column_f64(&df, "u")?;
@@ -344,27 +582,70 @@ fn tg_transport(data: &Data, summary: &mut Summary, out: &mut Vec<Check>) -> any
         let x = pick(&rho, &idx);
         let prod: Vec<f64> = idx.iter().map(|&i| tau[i] * var[i]).collect();
         let rel = stats::max_rel_diff(&pick(&d, &idx), &prod);
-        let mut c = Check::new(&["eq77"], format!("fig3.D_rta_eq77[{p}]"), format!("max rel |D_RTA - tau Var| = {rel:.2e}"), "< 1e-12", rel < 1e-12, TG_T);
+        let mut c = Check::new(
+            &["eq77"],
+            format!("fig3.D_rta_eq77[{p}]"),
+            format!("max rel |D_RTA - tau Var| = {rel:.2e}"),
+            "< 1e-12",
+            rel < 1e-12,
+            TG_T,
+        );
         c.claims = &["eq77", "fig3"];
         out.push(c);
-        let nurel = idx.iter().filter_map(|&i| nu[i].map(|n| ((n - d[i] / du[i]) / n).abs())).fold(0.0, f64::max);
-        out.push(Check::new(&["fig3"], format!("fig3.nu_equals_D_rta_over_du[{p}]"), format!("max rel diff {nurel:.2e}"), "< 1e-12", nurel < 1e-12, TG_T));
-        out.extend(fd_check(&["fig3", "eq89"], format!("fig3.du_drho_vs_FD[{p}]"), &x, &pick(&u, &idx), &pick(&du, &idx), TG_T));
+        let nurel = idx
+            .iter()
+            .filter_map(|&i| nu[i].map(|n| ((n - d[i] / du[i]) / n).abs()))
+            .fold(0.0, f64::max);
+        out.push(Check::new(
+            &["fig3"],
+            format!("fig3.nu_equals_D_rta_over_du[{p}]"),
+            format!("max rel diff {nurel:.2e}"),
+            "< 1e-12",
+            nurel < 1e-12,
+            TG_T,
+        ));
+        out.extend(fd_check(
+            &["fig3", "eq89"],
+            format!("fig3.du_drho_vs_FD[{p}]"),
+            &x,
+            &pick(&u, &idx),
+            &pick(&du, &idx),
+            TG_T,
+        ));
         let n = idx.len();
         let mut sel: Vec<usize> = vec![0, n / 2, n.saturating_sub(1)];
         sel.dedup();
         for k in sel {
             let i = idx[k];
-            summary.put("fig3", format!("D_rta[{p},rho={}]", rho[i]), Quantity::deterministic(d[i], 0.0));
-            summary.put("fig3", format!("u[{p},rho={}]", rho[i]), Quantity::deterministic(u[i], 0.0));
+            summary.put(
+                "fig3",
+                format!("D_rta[{p},rho={}]", rho[i]),
+                Quantity::deterministic(d[i], 0.0),
+            );
+            summary.put(
+                "fig3",
+                format!("u[{p},rho={}]", rho[i]),
+                Quantity::deterministic(u[i], 0.0),
+            );
             if let Some(v) = nu[i] {
-                summary.put("fig3", format!("nu[{p},rho={}]", rho[i]), Quantity::deterministic(v, 0.0));
+                summary.put(
+                    "fig3",
+                    format!("nu[{p},rho={}]", rho[i]),
+                    Quantity::deterministic(v, 0.0),
+                );
             }
         }
-        let neg = idx.iter().filter(|&&i| nu[i].is_some_and(|v| v < 0.0)).count();
+        let neg = idx
+            .iter()
+            .filter(|&&i| nu[i].is_some_and(|v| v < 0.0))
+            .count();
         let tot = idx.iter().filter(|&&i| nu[i].is_some()).count();
         if tot > 0 {
-            summary.put("fig3", format!("fraction_nu_negative[{p}]"), Quantity::deterministic(neg as f64 / tot as f64, 0.0));
+            summary.put(
+                "fig3",
+                format!("fraction_nu_negative[{p}]"),
+                Quantity::deterministic(neg as f64 / tot as f64, 0.0),
+            );
         }
     }
     Ok(())
@@ -378,23 +659,50 @@ pub const VERDICT_TOL: f64 = 1e-3;
 pub const VERDICT_K: usize = 3;
 pub const VERDICT_RMAX: f64 = 0.7;
 
-fn recorded_verdict(rec: Option<&pipeline::manifest::StageRecord>, rho: f64, key: &str) -> Option<bool> {
+fn recorded_verdict(
+    rec: Option<&pipeline::manifest::StageRecord>,
+    rho: f64,
+    key: &str,
+) -> Option<bool> {
     let per = rec?.records.get("per_rho")?.as_array()?;
     per.iter()
-        .find(|e| e.get("rho").and_then(|r| r.as_f64()).is_some_and(|r| (r - rho).abs() <= 1e-12 * rho.abs().max(1.0)))
+        .find(|e| {
+            e.get("rho")
+                .and_then(|r| r.as_f64())
+                .is_some_and(|r| (r - rho).abs() <= 1e-12 * rho.abs().max(1.0))
+        })
         .and_then(|e| e.get(key)?.get("converged")?.as_bool())
 }
 
 /// One convergence sequence: recompute the verdict and compare with the recorded one.
 #[allow(clippy::too_many_arguments)]
-fn verdict_check(claims: &'static [&'static str], name: String, xs: &[f64], vals: &[f64], recorded: Option<bool>, what: &str, file: &str) -> Check {
+fn verdict_check(
+    claims: &'static [&'static str],
+    name: String,
+    xs: &[f64],
+    vals: &[f64],
+    recorded: Option<bool>,
+    what: &str,
+    file: &str,
+) -> Check {
     let v = ::tg::convergence::verdict(vals, VERDICT_TOL, VERDICT_K, VERDICT_RMAX);
-    let last: Vec<String> = v.increments.iter().rev().take(3).rev().map(|d| format!("{d:.1e}")).collect();
+    let last: Vec<String> = v
+        .increments
+        .iter()
+        .rev()
+        .take(3)
+        .rev()
+        .map(|d| format!("{d:.1e}"))
+        .collect();
     let stat = format!(
         "{what} {} -> {}: {} (last increments {}; {})",
         xs.first().map_or(String::new(), |x| x.to_string()),
         xs.last().map_or(String::new(), |x| x.to_string()),
-        if v.converged { "converged" } else { "NOT converged" },
+        if v.converged {
+            "converged"
+        } else {
+            "NOT converged"
+        },
         last.join(", "),
         match recorded {
             Some(r) => format!("stage recorded converged = {r}"),
@@ -402,9 +710,20 @@ fn verdict_check(claims: &'static [&'static str], name: String, xs: &[f64], vals
         }
     );
     let agree = recorded.is_none_or(|r| r == v.converged);
-    let mut c = Check::new(claims, name, stat, format!("verdict reproduced (tol {VERDICT_TOL}, k {VERDICT_K}, r_max {VERDICT_RMAX})"), agree, file);
+    let mut c = Check::new(
+        claims,
+        name,
+        stat,
+        format!("verdict reproduced (tol {VERDICT_TOL}, k {VERDICT_K}, r_max {VERDICT_RMAX})"),
+        agree,
+        file,
+    );
     c.claims = claims;
-    c.verdict = Some(if v.converged { "converged".into() } else { "not convergent".into() });
+    c.verdict = Some(if v.converged {
+        "converged".into()
+    } else {
+        "not convergent".into()
+    });
     c
 }
 
@@ -417,21 +736,60 @@ fn tg_convergence(data: &Data, summary: &mut Summary, out: &mut Vec<Check>) -> a
         let n = column_opt(&df, "N")?;
         let cut = column_opt(&df, "cutoff")?;
         let d = io::column_f64(&df, "D")?;
-        let keys: Vec<(u64, String)> = rho.iter().map(|r| r.to_bits()).zip(meth.iter().cloned()).collect();
+        let keys: Vec<(u64, String)> = rho
+            .iter()
+            .map(|r| r.to_bits())
+            .zip(meth.iter().cloned())
+            .collect();
         for ((rb, m), idx) in groups(&keys) {
             let r = f64::from_bits(rb);
             let param = if m == "galerkin" { &n } else { &cut };
-            let mut pts: Vec<(f64, f64)> = idx.iter().filter_map(|&i| param[i].map(|p| (p, d[i]))).collect();
+            let mut pts: Vec<(f64, f64)> = idx
+                .iter()
+                .filter_map(|&i| param[i].map(|p| (p, d[i])))
+                .collect();
             pts.sort_by(|a, b| a.0.total_cmp(&b.0));
             let (xs, vs): (Vec<f64>, Vec<f64>) = pts.iter().copied().unzip();
-            let (label, key) = if m == "galerkin" { ("D_N, N", "D_N_verdict") } else { ("D(Lambda), Lambda", "D_Lambda_verdict") };
-            out.push(verdict_check(&["appF", "eq61"], format!("audit_tg.{}_convergence[rho={r}]", if m == "galerkin" { "D_N" } else { "D_Lambda" }), &xs, &vs, recorded_verdict(rec, r, key), label, TG_D));
+            let (label, key) = if m == "galerkin" {
+                ("D_N, N", "D_N_verdict")
+            } else {
+                ("D(Lambda), Lambda", "D_Lambda_verdict")
+            };
+            out.push(verdict_check(
+                &["appF", "eq61"],
+                format!(
+                    "audit_tg.{}_convergence[rho={r}]",
+                    if m == "galerkin" { "D_N" } else { "D_Lambda" }
+                ),
+                &xs,
+                &vs,
+                recorded_verdict(rec, r, key),
+                label,
+                TG_D,
+            ));
             for (x, v) in &pts {
-                summary.put("audit_tg", format!("D[{m},rho={r},{}={x}]", if m == "galerkin" { "N" } else { "Lambda" }), Quantity::deterministic(*v, 0.0));
+                summary.put(
+                    "audit_tg",
+                    format!(
+                        "D[{m},rho={r},{}={x}]",
+                        if m == "galerkin" { "N" } else { "Lambda" }
+                    ),
+                    Quantity::deterministic(*v, 0.0),
+                );
             }
         }
-        if let Some(w) = rec.and_then(|r| r.records.get("max_rel_diff_closed_form_vs_fem_direct")).and_then(|v| v.as_f64()) {
-            let mut c = Check::new(&["eq61"], "audit_tg.D_closed_form_vs_FEM_direct", format!("max rel diff {w:.2e} (manifest record)"), "< 1e-4", w < 1e-4, format!("manifest: {TG_D}"));
+        if let Some(w) = rec
+            .and_then(|r| r.records.get("max_rel_diff_closed_form_vs_fem_direct"))
+            .and_then(|v| v.as_f64())
+        {
+            let mut c = Check::new(
+                &["eq61"],
+                "audit_tg.D_closed_form_vs_FEM_direct",
+                format!("max rel diff {w:.2e} (manifest record)"),
+                "< 1e-4",
+                w < 1e-4,
+                format!("manifest: {TG_D}"),
+            );
             c.claims = &["eq61", "fig3"];
             out.push(c);
         }
@@ -443,17 +801,46 @@ fn tg_convergence(data: &Data, summary: &mut Summary, out: &mut Vec<Check>) -> a
         let n = column_opt(&df, "N")?;
         let cut = column_opt(&df, "cutoff")?;
         let g = io::column_f64(&df, "g1")?;
-        let keys: Vec<(u64, String)> = rho.iter().map(|r| r.to_bits()).zip(meth.iter().cloned()).collect();
+        let keys: Vec<(u64, String)> = rho
+            .iter()
+            .map(|r| r.to_bits())
+            .zip(meth.iter().cloned())
+            .collect();
         for ((rb, m), idx) in groups(&keys) {
             let r = f64::from_bits(rb);
             let param = if m == "galerkin" { &n } else { &cut };
-            let mut pts: Vec<(f64, f64)> = idx.iter().filter_map(|&i| param[i].map(|p| (p, g[i]))).collect();
+            let mut pts: Vec<(f64, f64)> = idx
+                .iter()
+                .filter_map(|&i| param[i].map(|p| (p, g[i])))
+                .collect();
             pts.sort_by(|a, b| a.0.total_cmp(&b.0));
             let (xs, vs): (Vec<f64>, Vec<f64>) = pts.iter().copied().unzip();
-            let (label, key) = if m == "galerkin" { ("g1(N), N", "g1_vs_N_verdict") } else { ("g1(Lambda), Lambda", "g1_vs_cutoff_verdict") };
-            out.push(verdict_check(&["fig6", "appF"], format!("fig6.g1_{}_convergence[rho={r}]", if m == "galerkin" { "N" } else { "Lambda" }), &xs, &vs, recorded_verdict(rec, r, key), label, TG_S));
+            let (label, key) = if m == "galerkin" {
+                ("g1(N), N", "g1_vs_N_verdict")
+            } else {
+                ("g1(Lambda), Lambda", "g1_vs_cutoff_verdict")
+            };
+            out.push(verdict_check(
+                &["fig6", "appF"],
+                format!(
+                    "fig6.g1_{}_convergence[rho={r}]",
+                    if m == "galerkin" { "N" } else { "Lambda" }
+                ),
+                &xs,
+                &vs,
+                recorded_verdict(rec, r, key),
+                label,
+                TG_S,
+            ));
             for (x, v) in &pts {
-                summary.put("fig6", format!("g1[{m},rho={r},{}={x}]", if m == "galerkin" { "N" } else { "Lambda" }), Quantity::deterministic(*v, 0.0));
+                summary.put(
+                    "fig6",
+                    format!(
+                        "g1[{m},rho={r},{}={x}]",
+                        if m == "galerkin" { "N" } else { "Lambda" }
+                    ),
+                    Quantity::deterministic(*v, 0.0),
+                );
             }
         }
     }
@@ -474,7 +861,10 @@ mod tests {
         assert_eq!(c.verdict.as_deref(), Some("converged"));
         let lin: Vec<f64> = xs.iter().map(|n| 1.0 + 0.3 * n).collect();
         let c = verdict_check(&["appF"], "t".into(), &xs, &lin, Some(false), "D_N, N", "f");
-        assert_eq!((c.outcome, c.verdict.as_deref()), (super::super::Outcome::Pass, Some("not convergent")));
+        assert_eq!(
+            (c.outcome, c.verdict.as_deref()),
+            (super::super::Outcome::Pass, Some("not convergent"))
+        );
         // a stage that claimed convergence of a growing sequence is caught
         let c = verdict_check(&["appF"], "t".into(), &xs, &lin, Some(true), "D_N, N", "f");
         assert_eq!(c.outcome, super::super::Outcome::Fail);
@@ -483,6 +873,9 @@ mod tests {
     #[test]
     fn groups_keep_first_appearance_order() {
         let g = groups(&["b", "a", "b", "c", "a"]);
-        assert_eq!(g, vec![("b", vec![0, 2]), ("a", vec![1, 4]), ("c", vec![3])]);
+        assert_eq!(
+            g,
+            vec![("b", vec![0, 2]), ("a", vec![1, 4]), ("c", vec![3])]
+        );
     }
 }

@@ -30,12 +30,22 @@ pub struct Quantity {
 impl Quantity {
     pub fn stochastic(value: f64, sem: f64) -> Self {
         let value = round12(value);
-        Self { value, sigma: round12(sem), stochastic: true, tol: EXACT_REL * value.abs().max(sem.abs()).max(f64::MIN_POSITIVE) }
+        Self {
+            value,
+            sigma: round12(sem),
+            stochastic: true,
+            tol: EXACT_REL * value.abs().max(sem.abs()).max(f64::MIN_POSITIVE),
+        }
     }
     pub fn deterministic(value: f64, conv_err: f64) -> Self {
         let value = round12(value);
         let conv_err = round12(conv_err.abs());
-        Self { value, sigma: conv_err, stochastic: false, tol: conv_err.max(EXACT_REL * value.abs()).max(1e-300) }
+        Self {
+            value,
+            sigma: conv_err,
+            stochastic: false,
+            tol: conv_err.max(EXACT_REL * value.abs()).max(1e-300),
+        }
     }
 }
 
@@ -58,7 +68,10 @@ pub struct Summary {
 
 impl Summary {
     pub fn put(&mut self, figure: &str, quantity: impl Into<String>, q: Quantity) {
-        self.figures.entry(figure.to_owned()).or_default().insert(quantity.into(), q);
+        self.figures
+            .entry(figure.to_owned())
+            .or_default()
+            .insert(quantity.into(), q);
     }
 
     pub fn load(path: &Path) -> anyhow::Result<Self> {
@@ -93,7 +106,11 @@ fn json_diff(path: &str, a: &serde_json::Value, b: &serde_json::Value, out: &mut
         (Value::Object(x), Value::Object(y)) => {
             let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
             for k in keys {
-                let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
                 match (x.get(k), y.get(k)) {
                     (Some(u), Some(v)) => json_diff(&p, u, v, out),
                     (u, v) => out.push(format!("`{p}`: {} -> {}", show(u), show(v))),
@@ -118,7 +135,8 @@ fn show(v: Option<&serde_json::Value>) -> String {
 /// (or the stage parameter that changed).
 pub fn compare(reference: &Summary, fresh: &Summary) -> Vec<String> {
     let mut out = Vec::new();
-    let stages: std::collections::BTreeSet<&String> = reference.params.keys().chain(fresh.params.keys()).collect();
+    let stages: std::collections::BTreeSet<&String> =
+        reference.params.keys().chain(fresh.params.keys()).collect();
     for s in stages {
         match (reference.params.get(s), fresh.params.get(s)) {
             (Some(a), Some(b)) => {
@@ -126,15 +144,24 @@ pub fn compare(reference: &Summary, fresh: &Summary) -> Vec<String> {
                 json_diff("", a, b, &mut d);
                 let kind = b.get("kind").and_then(|k| k.as_str()).unwrap_or("");
                 for x in d {
-                    out.push(format!("{}: stage `{s}` parameter {x}", figure_of_kind(kind)));
+                    out.push(format!(
+                        "{}: stage `{s}` parameter {x}",
+                        figure_of_kind(kind)
+                    ));
                 }
             }
-            (Some(_), None) => out.push(format!("stage `{s}` is in the reference but not in the pipeline")),
+            (Some(_), None) => out.push(format!(
+                "stage `{s}` is in the reference but not in the pipeline"
+            )),
             (None, Some(_)) => out.push(format!("stage `{s}` is not in the reference")),
             (None, None) => {}
         }
     }
-    let figs: std::collections::BTreeSet<&String> = reference.figures.keys().chain(fresh.figures.keys()).collect();
+    let figs: std::collections::BTreeSet<&String> = reference
+        .figures
+        .keys()
+        .chain(fresh.figures.keys())
+        .collect();
     for f in figs {
         let empty = BTreeMap::new();
         let r = reference.figures.get(f).unwrap_or(&empty);
@@ -147,14 +174,25 @@ pub fn compare(reference: &Summary, fresh: &Summary) -> Vec<String> {
                     if !(diff.abs() <= a.tol) {
                         let scale = if a.stochastic {
                             let s = (a.sigma.powi(2) + b.sigma.powi(2)).sqrt();
-                            format!("; statistical scale: z = {:.2} (sem {:.3e}){}", diff / s, s, if (diff / s).abs() < 5.0 { ", statistically compatible: not bit-identical (platform?)" } else { "" })
+                            format!(
+                                "; statistical scale: z = {:.2} (sem {:.3e}){}",
+                                diff / s,
+                                s,
+                                if (diff / s).abs() < 5.0 {
+                                    ", statistically compatible: not bit-identical (platform?)"
+                                } else {
+                                    ""
+                                }
+                            )
                         } else {
                             format!("; convergence-error scale {:.3e}", a.sigma)
                         };
                         out.push(format!("{f}: quantity `{q}` = {} but reference {} (|diff| {:.3e} > tol {:.3e}{scale})", b.value, a.value, diff.abs(), a.tol));
                     }
                 }
-                (Some(_), None) => out.push(format!("{f}: quantity `{q}` missing from the fresh data")),
+                (Some(_), None) => {
+                    out.push(format!("{f}: quantity `{q}` missing from the fresh data"))
+                }
                 (None, Some(_)) => out.push(format!("{f}: quantity `{q}` not in the reference")),
                 (None, None) => {}
             }
@@ -170,9 +208,16 @@ mod tests {
 
     fn sample() -> Summary {
         let mut s = Summary::default();
-        s.put("fig4", "D[fermionic_asymmetric,rho=1]", Quantity::deterministic(0.123456789012345, 1e-7));
+        s.put(
+            "fig4",
+            "D[fermionic_asymmetric,rho=1]",
+            Quantity::deterministic(0.123456789012345, 1e-7),
+        );
         s.put("fig2", "e(t=1)", Quantity::stochastic(0.3, 0.002));
-        s.params.insert("transport_swap".into(), json!({"kind": "transport_swap", "gamma": 0.08, "rho": [0.5, 1.0]}));
+        s.params.insert(
+            "transport_swap".into(),
+            json!({"kind": "transport_swap", "gamma": 0.08, "rho": [0.5, 1.0]}),
+        );
         s
     }
 
@@ -192,24 +237,46 @@ mod tests {
         let m = compare(&r, &n);
         println!("{m:?}");
         assert_eq!(m.len(), 1);
-        assert!(m[0].starts_with("fig2: quantity `e(t=1)`") && m[0].contains("statistically compatible"), "{}", m[0]);
+        assert!(
+            m[0].starts_with("fig2: quantity `e(t=1)`")
+                && m[0].contains("statistically compatible"),
+            "{}",
+            m[0]
+        );
         // deterministic: within the convergence error passes, beyond fails
         let mut n = sample();
-        n.put("fig4", "D[fermionic_asymmetric,rho=1]", Quantity::deterministic(0.123456789012345 + 5e-8, 1e-7));
+        n.put(
+            "fig4",
+            "D[fermionic_asymmetric,rho=1]",
+            Quantity::deterministic(0.123456789012345 + 5e-8, 1e-7),
+        );
         assert!(compare(&r, &n).is_empty());
-        n.put("fig4", "D[fermionic_asymmetric,rho=1]", Quantity::deterministic(0.1236, 1e-7));
+        n.put(
+            "fig4",
+            "D[fermionic_asymmetric,rho=1]",
+            Quantity::deterministic(0.1236, 1e-7),
+        );
         let m = compare(&r, &n);
-        assert!(m[0].starts_with("fig4: quantity `D[fermionic_asymmetric,rho=1]`"), "{m:?}");
+        assert!(
+            m[0].starts_with("fig4: quantity `D[fermionic_asymmetric,rho=1]`"),
+            "{m:?}"
+        );
     }
 
     #[test]
     fn perturbed_parameter_names_figure_stage_and_field() {
         let r = sample();
         let mut n = sample();
-        n.params.insert("transport_swap".into(), json!({"kind": "transport_swap", "gamma": 0.081, "rho": [0.5, 1.0]}));
+        n.params.insert(
+            "transport_swap".into(),
+            json!({"kind": "transport_swap", "gamma": 0.081, "rho": [0.5, 1.0]}),
+        );
         let m = compare(&r, &n);
         println!("{m:?}");
-        assert_eq!(m, vec!["fig4: stage `transport_swap` parameter `gamma`: 0.08 -> 0.081".to_owned()]);
+        assert_eq!(
+            m,
+            vec!["fig4: stage `transport_swap` parameter `gamma`: 0.08 -> 0.081".to_owned()]
+        );
     }
 
     #[test]

@@ -6,7 +6,13 @@ use statrs::distribution::{Binomial, ChiSquared, ContinuousCDF, DiscreteCDF, Nor
 pub fn max_rel_diff(a: &[f64], b: &[f64]) -> f64 {
     a.iter()
         .zip(b)
-        .map(|(&x, &y)| if x != 0.0 { ((x - y) / x).abs() } else { (x - y).abs() })
+        .map(|(&x, &y)| {
+            if x != 0.0 {
+                ((x - y) / x).abs()
+            } else {
+                (x - y).abs()
+            }
+        })
         .fold(0.0, f64::max)
 }
 
@@ -15,7 +21,9 @@ pub fn max_rel_diff(a: &[f64], b: &[f64]) -> f64 {
 fn three_point(x: &[f64], y: &[f64], i: usize, s: usize) -> f64 {
     let (x0, x1, x2) = (x[i - s], x[i], x[i + s]);
     let (h0, h1) = (x1 - x0, x2 - x1);
-    (-h1 / (h0 * (h0 + h1))) * y[i - s] + ((h1 - h0) / (h0 * h1)) * y[i] + (h0 / (h1 * (h0 + h1))) * y[i + s]
+    (-h1 / (h0 * (h0 + h1))) * y[i - s]
+        + ((h1 - h0) / (h0 * h1)) * y[i]
+        + (h0 / (h1 * (h0 + h1))) * y[i + s]
 }
 
 /// Finite-difference test of a claimed derivative `dy` of `y(x)`: at the interior points with
@@ -53,7 +61,11 @@ pub fn fd_test(x: &[f64], y: &[f64], dy: &[f64]) -> Option<FdTest> {
     let range = x[x.len() - 1] - x[0];
     let ymax = y.iter().fold(0.0f64, |a, v| a.max(v.abs()));
     let dmax = dy.iter().fold(0.0f64, |a, v| a.max(v.abs()));
-    Some(FdTest { err_h: eh, err_2h: e2h, scale: dmax.max(ymax / range.abs().max(f64::MIN_POSITIVE)) })
+    Some(FdTest {
+        err_h: eh,
+        err_2h: e2h,
+        scale: dmax.max(ymax / range.abs().max(f64::MIN_POSITIVE)),
+    })
 }
 
 /// Two-sided Gaussian tail probability of |z| > 3.
@@ -83,8 +95,19 @@ pub fn z_count(z: &[f64], alpha: f64) -> ZCount {
     while allowed < n && b.sf(allowed as u64) >= alpha {
         allowed += 1;
     }
-    let p_value = if count == 0 { 1.0 } else { b.sf(count as u64 - 1) };
-    ZCount { n, count, expected: n as f64 * p3, allowed, p_value, max_abs_z: z.iter().fold(0.0, |a, z| a.max(z.abs())) }
+    let p_value = if count == 0 {
+        1.0
+    } else {
+        b.sf(count as u64 - 1)
+    };
+    ZCount {
+        n,
+        count,
+        expected: n as f64 * p3,
+        allowed,
+        p_value,
+        max_abs_z: z.iter().fold(0.0, |a, z| a.max(z.abs())),
+    }
 }
 
 /// Chi-square of observations with standard errors against a theory, over the entries with
@@ -114,13 +137,28 @@ pub fn strictly_decreasing(v: &[f64]) -> bool {
 pub fn moments(x: &[f64], rho: &[f64], box_len: f64) -> [f64; 4] {
     let dx = box_len / x.len() as f64;
     let k = 2.0 * std::f64::consts::PI / box_len;
-    let (s, c) = x.iter().zip(rho).fold((0.0, 0.0), |(s, c), (&xi, &r)| (s + r * (k * xi).sin(), c + r * (k * xi).cos()));
+    let (s, c) = x.iter().zip(rho).fold((0.0, 0.0), |(s, c), (&xi, &r)| {
+        (s + r * (k * xi).sin(), c + r * (k * xi).cos())
+    });
     let centre = s.atan2(c) / k;
-    let d: Vec<f64> = x.iter().map(|&xi| (xi - centre + 0.5 * box_len).rem_euclid(box_len) - 0.5 * box_len).collect();
+    let d: Vec<f64> = x
+        .iter()
+        .map(|&xi| (xi - centre + 0.5 * box_len).rem_euclid(box_len) - 0.5 * box_len)
+        .collect();
     let m0: f64 = rho.iter().sum();
     let m1: f64 = d.iter().zip(rho).map(|(d, r)| d * r).sum::<f64>() / m0;
-    let m2: f64 = d.iter().zip(rho).map(|(d, r)| (d - m1).powi(2) * r).sum::<f64>() / m0;
-    let m3: f64 = d.iter().zip(rho).map(|(d, r)| (d - m1).powi(3) * r).sum::<f64>() / m0;
+    let m2: f64 = d
+        .iter()
+        .zip(rho)
+        .map(|(d, r)| (d - m1).powi(2) * r)
+        .sum::<f64>()
+        / m0;
+    let m3: f64 = d
+        .iter()
+        .zip(rho)
+        .map(|(d, r)| (d - m1).powi(3) * r)
+        .sum::<f64>()
+        / m0;
     let mean = (centre + m1).rem_euclid(box_len);
     [m0 * dx, mean, m2, m3 / m2.powf(1.5)]
 }
@@ -158,7 +196,9 @@ pub fn l1_rel(a: &[f64], b: &[f64], dx: f64, mass: f64) -> f64 {
 
 /// Average of consecutive groups of `k` cells.
 pub fn coarsen(v: &[f64], k: usize) -> Vec<f64> {
-    v.chunks(k).map(|c| c.iter().sum::<f64>() / c.len() as f64).collect()
+    v.chunks(k)
+        .map(|c| c.iter().sum::<f64>() / c.len() as f64)
+        .collect()
 }
 
 /// Linear interpolation of `y(x)` at `x0` (x ascending); `None` outside the range.
@@ -188,12 +228,20 @@ mod tests {
         let y: Vec<f64> = x.iter().map(|x| x.sin() * x).collect();
         let dy: Vec<f64> = x.iter().map(|x| x.sin() + x * x.cos()).collect();
         let t = fd_test(&x, &y, &dy).unwrap();
-        println!("true derivative: err_h {:.3e} err_2h {:.3e} order {:.2}", t.err_h, t.err_2h, t.order());
+        println!(
+            "true derivative: err_h {:.3e} err_2h {:.3e} order {:.2}",
+            t.err_h,
+            t.err_2h,
+            t.order()
+        );
         assert!(t.pass() && (t.order() - 2.0).abs() < 0.1);
         // the printed eq. (89) is identically zero: a zero "derivative" must fail
         let zero = vec![0.0; x.len()];
         let t = fd_test(&x, &y, &zero).unwrap();
-        println!("zero derivative: err_h {:.3e} err_2h {:.3e}", t.err_h, t.err_2h);
+        println!(
+            "zero derivative: err_h {:.3e} err_2h {:.3e}",
+            t.err_h, t.err_2h
+        );
         assert!(!t.pass());
         // a 1% error must fail too
         let off: Vec<f64> = dy.iter().map(|d| 1.01 * d).collect();
@@ -203,7 +251,9 @@ mod tests {
     #[test]
     fn z_count_binomial_bound() {
         let mut rng = ChaCha8Rng::seed_from_u64(7);
-        let z: Vec<f64> = (0..200).map(|_| rng.sample::<f64, _>(StandardNormal)).collect();
+        let z: Vec<f64> = (0..200)
+            .map(|_| rng.sample::<f64, _>(StandardNormal))
+            .collect();
         let c = z_count(&z, 1e-3);
         println!("{c:?}");
         assert!(c.count <= c.allowed, "unit normal z must pass");
@@ -219,7 +269,10 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(11);
         let theory: Vec<f64> = (0..50).map(|i| 1.0 + (i as f64 * 0.2).sin()).collect();
         let sem = vec![0.05; 50];
-        let obs: Vec<f64> = theory.iter().map(|t| t + 0.05 * rng.sample::<f64, _>(StandardNormal)).collect();
+        let obs: Vec<f64> = theory
+            .iter()
+            .map(|t| t + 0.05 * rng.sample::<f64, _>(StandardNormal))
+            .collect();
         let (c, dof, p) = chi2_sem(&obs, &sem, &theory, 1);
         println!("chi2 {c:.1}/{dof} p {p:.3}");
         assert!(p > 1e-3 && dof == 49);
@@ -238,15 +291,24 @@ mod tests {
         let rho: Vec<f64> = x
             .iter()
             .map(|x| {
-                let d2 = [x - 38.0, x - 38.0 + l, x - 38.0 - l].iter().map(|d: &f64| d * d).fold(f64::INFINITY, f64::min);
+                let d2 = [x - 38.0, x - 38.0 + l, x - 38.0 - l]
+                    .iter()
+                    .map(|d: &f64| d * d)
+                    .fold(f64::INFINITY, f64::min);
                 100.0 * (-d2 / 2.0).exp() / (2.0 * std::f64::consts::PI).sqrt()
             })
             .collect();
         let m = moments(&x, &rho, l);
         println!("moments {m:?}");
         assert!((m[0] - 100.0).abs() < 1e-9, "mass");
-        assert!((m[1] - 38.0).abs() < 1e-9, "mean across the periodic boundary");
-        assert!((m[2] - 1.0).abs() < 1e-3, "variance (midpoint rule + h^2/12)");
+        assert!(
+            (m[1] - 38.0).abs() < 1e-9,
+            "mean across the periodic boundary"
+        );
+        assert!(
+            (m[2] - 1.0).abs() < 1e-3,
+            "variance (midpoint rule + h^2/12)"
+        );
         assert!(m[3].abs() < 1e-9, "symmetric: no skewness");
         // propagated error vs the scatter of perturbed profiles
         // Poisson-like bin errors (as for histogram means), small enough for linear propagation
@@ -256,7 +318,11 @@ mod tests {
         let reps = 400;
         let mut acc = [0.0; 4];
         for _ in 0..reps {
-            let r: Vec<f64> = rho.iter().zip(&sem).map(|(r, s)| r + s * rng.sample::<f64, _>(StandardNormal)).collect();
+            let r: Vec<f64> = rho
+                .iter()
+                .zip(&sem)
+                .map(|(r, s)| r + s * rng.sample::<f64, _>(StandardNormal))
+                .collect();
             let mm = moments(&x, &r, l);
             for q in 0..4 {
                 acc[q] += (mm[q] - m[q]).powi(2);
@@ -274,7 +340,10 @@ mod tests {
     fn helpers() {
         assert!(strictly_decreasing(&[3.0, 2.0, 1.0]) && !strictly_decreasing(&[3.0, 3.0]));
         assert_eq!(coarsen(&[1.0, 3.0, 5.0, 7.0], 2), vec![2.0, 6.0]);
-        assert_eq!(interp(&[0.0, 1.0, 2.0], &[0.0, 10.0, 30.0], 1.5), Some(20.0));
+        assert_eq!(
+            interp(&[0.0, 1.0, 2.0], &[0.0, 10.0, 30.0], 1.5),
+            Some(20.0)
+        );
         assert_eq!(interp(&[0.0, 1.0], &[0.0, 1.0], 1.0), Some(1.0));
         assert_eq!(interp(&[0.0, 1.0], &[0.0, 1.0], 2.0), None);
         assert!(max_rel_diff(&[1.0, 2.0], &[1.0, 2.0 + 2e-9]) < 1.1e-9);
