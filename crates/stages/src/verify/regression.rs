@@ -171,7 +171,10 @@ pub fn compare(reference: &Summary, fresh: &Summary) -> Vec<String> {
             match (r.get(q), n.get(q)) {
                 (Some(a), Some(b)) => {
                     let diff = b.value - a.value;
-                    if !(diff.abs() <= a.tol) {
+                    // NaN differences fail too
+                    if diff.abs().partial_cmp(&a.tol) != Some(std::cmp::Ordering::Less)
+                        && diff.abs() != a.tol
+                    {
                         let scale = if a.stochastic {
                             let s = (a.sigma.powi(2) + b.sigma.powi(2)).sqrt();
                             format!(

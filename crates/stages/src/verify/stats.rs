@@ -54,9 +54,9 @@ pub fn fd_test(x: &[f64], y: &[f64], dy: &[f64]) -> Option<FdTest> {
         return None;
     }
     let (mut eh, mut e2h) = (0.0f64, 0.0f64);
-    for i in 2..x.len() - 2 {
-        eh = eh.max((three_point(x, y, i, 1) - dy[i]).abs());
-        e2h = e2h.max((three_point(x, y, i, 2) - dy[i]).abs());
+    for (i, d) in dy.iter().enumerate().take(x.len() - 2).skip(2) {
+        eh = eh.max((three_point(x, y, i, 1) - d).abs());
+        e2h = e2h.max((three_point(x, y, i, 2) - d).abs());
     }
     let range = x[x.len() - 1] - x[0];
     let ymax = y.iter().fold(0.0f64, |a, v| a.max(v.abs()));
