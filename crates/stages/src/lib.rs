@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod io;
 pub mod plot;
+pub mod tg;
 pub mod verify;
 
 /// Every stage kind; `kind: snake_case_name` in `pipeline.yaml` selects the variant,
@@ -19,6 +20,18 @@ pub mod verify;
 pub enum Kind {
     /// Placeholder until the first physics stage lands (writes nothing, accepts no params).
     Placeholder(Placeholder),
+    /// Tonks-Girardeau u, u', Var, tau_RTA(N), D_RTA, Burgers nu (Fig. 3 data), [`tg`].
+    TgTransport(tg::TgTransport),
+    /// Tonks-Girardeau full D of (61): Galerkin D_N and closed form D(Lambda), [`tg`].
+    TgFullDiffusion(tg::TgFullDiffusion),
+    /// Tonks-Girardeau relaxation gap g_1 (Galerkin N, FEM Lambda), [`tg`].
+    TgSpectrum(tg::TgSpectrum),
+    /// Fig. 3, [`tg`].
+    TgFig3(tg::TgFigure),
+    /// Fig. 6, [`tg`].
+    TgFig6(tg::TgFigure),
+    /// Truncation audit figure (D_N, g_1 vs N; D vs Lambda), [`tg`].
+    TgAudit(tg::TgFigure),
 }
 
 /// Parameters of [`Kind::Placeholder`].
@@ -30,12 +43,22 @@ impl StageKind for Kind {
     fn validate(&self) -> Vec<FieldError> {
         match self {
             Kind::Placeholder(_) => Vec::new(),
+            Kind::TgTransport(p) => p.validate(),
+            Kind::TgFullDiffusion(p) => p.validate(),
+            Kind::TgSpectrum(p) => p.validate(),
+            Kind::TgFig3(p) | Kind::TgFig6(p) | Kind::TgAudit(p) => p.validate(),
         }
     }
 
     fn run(&self, _ctx: &StageContext) -> anyhow::Result<()> {
         match self {
             Kind::Placeholder(_) => Ok(()),
+            Kind::TgTransport(p) => p.run(_ctx),
+            Kind::TgFullDiffusion(p) => p.run(_ctx),
+            Kind::TgSpectrum(p) => p.run(_ctx),
+            Kind::TgFig3(p) => p.run_fig3(_ctx),
+            Kind::TgFig6(p) => p.run_fig6(_ctx),
+            Kind::TgAudit(p) => p.run_audit(_ctx),
         }
     }
 }
