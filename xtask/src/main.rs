@@ -90,7 +90,9 @@ fn config_path(p: &Path) -> PathBuf {
 
 fn load(common: &Common) -> anyhow::Result<Pipeline<Kind>> {
     let file = config_path(&common.config);
-    Pipeline::<Kind>::load(&file, &common.profile).map_err(|e| anyhow::anyhow!("{e}"))
+    let p = Pipeline::<Kind>::load(&file, &common.profile).map_err(|e| anyhow::anyhow!("{e}"))?;
+    // Hash of the workspace sources at build time (xtask/build.rs).
+    Ok(p.with_code_version(env!("BURGERS_CODE_VERSION")))
 }
 
 fn main() -> ExitCode {
@@ -200,7 +202,12 @@ fn verify(common: &Common, check: bool, bless: bool) -> anyhow::Result<ExitCode>
     let t0 = Instant::now();
     let p = load(common)?;
     if let Some(msg) = v::staleness_message(&p) {
-        eprintln!("error: {msg}");
+        let cfg = if common.config == Path::new("pipeline.yaml") {
+            String::new()
+        } else {
+            format!(" (with `--config {}`)", common.config.display())
+        };
+        eprintln!("error: {msg}{cfg}");
         return Ok(ExitCode::FAILURE);
     }
     let data = v::Data::from_pipeline(&p);

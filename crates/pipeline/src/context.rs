@@ -41,7 +41,7 @@ impl StageContext {
             progress: Arc::new(Progress::hidden()),
             records: Mutex::new(BTreeMap::new()),
             fingerprint: "standalone".to_owned(),
-            code_version: crate::version::CODE_VERSION.to_owned(),
+            code_version: crate::version::UNVERSIONED.to_owned(),
             profile: "standalone".to_owned(),
         }
     }

@@ -98,12 +98,13 @@ impl<K: StageKind> Pipeline<K> {
         Self {
             config,
             root,
-            code_version: version::CODE_VERSION.to_owned(),
+            code_version: version::UNVERSIONED.to_owned(),
             git_commit,
         }
     }
 
-    /// Override the code version (tests simulate a code change with it).
+    /// Set the code version that enters every fingerprint (the CLI passes the build-time
+    /// hash of the workspace sources; tests simulate a code change with it).
     pub fn with_code_version(mut self, v: &str) -> Self {
         self.code_version = v.to_owned();
         self

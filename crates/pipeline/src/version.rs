@@ -1,10 +1,12 @@
-//! Code version (hash of workspace sources at build time) and git commit (provenance only).
+//! Git commit of the workspace, for provenance only. The code version that enters the
+//! fingerprints is a hash of the workspace sources computed at build time by
+//! `xtask/build.rs` and handed to [`crate::Pipeline::with_code_version`].
 
 use std::path::Path;
 use std::process::Command;
 
-/// First 16 hex digits of the blake3 hash of the workspace sources (see `build.rs`).
-pub const CODE_VERSION: &str = env!("BURGERS_CODE_VERSION");
+/// Code version used when none is given (tests, tools).
+pub const UNVERSIONED: &str = "unversioned";
 
 /// The git commit of `root` (`<sha>` or `<sha>-dirty`), or `None` without git.
 /// Recorded in the manifest for provenance only; it never enters fingerprints.

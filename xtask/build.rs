@@ -1,6 +1,9 @@
 //! Computes the code version at build time: a blake3 hash of the workspace sources
 //! (`crates/**` and `xtask/**` `.rs` and `Cargo.toml`, plus `Cargo.lock`), so it works
 //! without git. The git commit (if any) is looked up at run time, for provenance only.
+//!
+//! It lives in `xtask` (not in `pipeline`) so that a source edit only relinks the CLI
+//! instead of recompiling `pipeline` and everything that depends on it.
 
 use std::path::{Path, PathBuf};
 
@@ -26,10 +29,7 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
 
 fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
-    let ws = manifest
-        .parent()
-        .and_then(Path::parent)
-        .expect("crates/pipeline inside the workspace");
+    let ws = manifest.parent().expect("xtask inside the workspace");
     let mut files = Vec::new();
     for sub in ["crates", "xtask"] {
         println!("cargo:rerun-if-changed={}", ws.join(sub).display());
