@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod io;
 pub mod plot;
+pub mod transport_swap;
 pub mod tg;
 pub mod verify;
 
@@ -43,6 +44,8 @@ impl StageKind for Kind {
     fn validate(&self) -> Vec<FieldError> {
         match self {
             Kind::Placeholder(_) => Vec::new(),
+            Kind::TransportSwap(p) => p.validate(),
+            Kind::Fig4(p) => p.validate(),
             Kind::TgTransport(p) => p.validate(),
             Kind::TgFullDiffusion(p) => p.validate(),
             Kind::TgSpectrum(p) => p.validate(),
@@ -53,6 +56,8 @@ impl StageKind for Kind {
     fn run(&self, _ctx: &StageContext) -> anyhow::Result<()> {
         match self {
             Kind::Placeholder(_) => Ok(()),
+            Kind::TransportSwap(p) => p.run(_ctx),
+            Kind::Fig4(p) => p.run(_ctx),
             Kind::TgTransport(p) => p.run(_ctx),
             Kind::TgFullDiffusion(p) => p.run(_ctx),
             Kind::TgSpectrum(p) => p.run(_ctx),
