@@ -117,7 +117,7 @@ fn fd_check(
             t.order(),
             t.scale
         ),
-        "err_h <= err_2h/2 (converging) or <= 1e-8 scale",
+        "err_h <= err_2h/2 (converging) or <= 1e-8 max(1, scale) (rounding level)",
         t.pass(),
         file,
     ))
@@ -586,7 +586,14 @@ fn tg_transport(data: &Data, summary: &mut Summary, out: &mut Vec<Check>) -> any
     let tau = io::column_f64(&df, "tau_rta")?;
     let d = io::column_f64(&df, "D_rta")?;
     let nu = column_opt(&df, "nu_burgers")?;
-    for (p, mut idx) in groups(&panel) {
+    let nb = column_opt(&df, "basis_size")?;
+    // one curve per (panel, basis size N behind tau_RTA)
+    let keys: Vec<String> = panel
+        .iter()
+        .zip(&nb)
+        .map(|(p, n)| format!("{p},N={}", n.map_or("-".into(), |n| n.to_string())))
+        .collect();
+    for (p, mut idx) in groups(&keys) {
         sort_by_first(&mut idx, &rho);
         let x = pick(&rho, &idx);
         let prod: Vec<f64> = idx.iter().map(|&i| tau[i] * var[i]).collect();
