@@ -311,19 +311,16 @@ impl Fig4 {
                     .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], red.stroke_width(3)));
                 if is_d {
                     // every 6th point of the direct route (61)-(63) as open circles
-                    for s in ["classical", "fermionic"] {
-                        let pts = series(s, b, &dd);
-                        chart
-                            .draw_series(
-                                pts.iter().step_by(6).map(|&p| Circle::new(p, 5, BLACK.stroke_width(1))),
-                            )?
-                            .label(if s == "classical" { "direct route (61)–(63)" } else { "" })
-                            .legend(|(x, y)| Circle::new((x + 12, y), 5, BLACK.stroke_width(1)));
-                    }
+                    let pts: Vec<(f64, f64)> =
+                        ["classical", "fermionic"].iter().flat_map(|s| series(s, b, &dd)).collect();
+                    chart
+                        .draw_series(pts.iter().step_by(6).map(|&p| Circle::new(p, 5, BLACK.stroke_width(1))))?
+                        .label("direct route (61)–(63)")
+                        .legend(|(x, y)| Circle::new((x + 12, y), 5, BLACK.stroke_width(1)));
                 }
                 chart
                     .configure_series_labels()
-                    .position(if is_d { SeriesLabelPosition::UpperLeft } else { SeriesLabelPosition::LowerRight })
+                    .position(SeriesLabelPosition::UpperLeft)
                     .background_style(WHITE.mix(0.85))
                     .border_style(BLACK)
                     .label_font((FONT, 16))
