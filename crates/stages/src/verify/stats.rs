@@ -52,7 +52,10 @@ impl FdTest {
 }
 
 pub fn fd_test(x: &[f64], y: &[f64], dy: &[f64]) -> Option<FdTest> {
-    if x.len() < 5 || x.windows(2).any(|w| !(w[1] > w[0])) {
+    if x.len() < 5
+        || x.windows(2)
+            .any(|w| w[1].partial_cmp(&w[0]) != Some(std::cmp::Ordering::Greater))
+    {
         return None;
     }
     let (mut eh, mut e2h) = (0.0f64, 0.0f64);
