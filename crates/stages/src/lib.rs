@@ -8,10 +8,12 @@
 use pipeline::{FieldError, StageContext, StageKind};
 use serde::{Deserialize, Serialize};
 
+pub mod fig5;
 pub mod io;
 pub mod plot;
-pub mod transport_swap;
+pub mod swap_md;
 pub mod tg;
+pub mod transport_swap;
 pub mod verify;
 
 /// Every stage kind; `kind: snake_case_name` in `pipeline.yaml` selects the variant,
@@ -21,6 +23,20 @@ pub mod verify;
 pub enum Kind {
     /// Placeholder until the first physics stage lands (writes nothing, accepts no params).
     Placeholder(Placeholder),
+    /// Velocity-swap transport coefficients u, u', D (Fig. 4 data), [`transport_swap`].
+    TransportSwap(transport_swap::TransportSwap),
+    /// Fig. 4 from `data/transport_swap.parquet`, [`transport_swap`].
+    Fig4(transport_swap::Fig4),
+    /// Fig. 2: homogeneous classical relaxation (MD vs eq. (38)), [`swap_md`].
+    MdRelaxation(swap_md::Fig2Params),
+    /// Fig. 5 MD: density profiles of a Gaussian bump, four panels, [`swap_md`].
+    MdProfiles(swap_md::Fig5MdParams),
+    /// Fig. 5 hydrodynamic curves, eq. (2), [`fig5`].
+    Fig5Hydro(fig5::Fig5Hydro),
+    /// Fig. 5 kinetic-equation curves, eqs. (38)/(39), [`fig5`].
+    Fig5Kinetic(fig5::Fig5Kinetic),
+    /// Fig. 5 figure and MD/kinetic/hydro agreement checks, [`fig5`].
+    Fig5(fig5::Fig5Figure),
     /// Tonks-Girardeau u, u', Var, tau_RTA(N), D_RTA, Burgers nu (Fig. 3 data), [`tg`].
     TgTransport(tg::TgTransport),
     /// Tonks-Girardeau full D of (61): Galerkin D_N and closed form D(Lambda), [`tg`].
@@ -46,6 +62,11 @@ impl StageKind for Kind {
             Kind::Placeholder(_) => Vec::new(),
             Kind::TransportSwap(p) => p.validate(),
             Kind::Fig4(p) => p.validate(),
+            Kind::MdRelaxation(p) => p.validate(),
+            Kind::MdProfiles(p) => p.validate(),
+            Kind::Fig5Hydro(p) => p.validate(),
+            Kind::Fig5Kinetic(p) => p.validate(),
+            Kind::Fig5(p) => p.validate(),
             Kind::TgTransport(p) => p.validate(),
             Kind::TgFullDiffusion(p) => p.validate(),
             Kind::TgSpectrum(p) => p.validate(),
@@ -58,6 +79,11 @@ impl StageKind for Kind {
             Kind::Placeholder(_) => Ok(()),
             Kind::TransportSwap(p) => p.run(_ctx),
             Kind::Fig4(p) => p.run(_ctx),
+            Kind::MdRelaxation(p) => p.run(_ctx),
+            Kind::MdProfiles(p) => p.run(_ctx),
+            Kind::Fig5Hydro(p) => p.run(_ctx),
+            Kind::Fig5Kinetic(p) => p.run(_ctx),
+            Kind::Fig5(p) => p.run(_ctx),
             Kind::TgTransport(p) => p.run(_ctx),
             Kind::TgFullDiffusion(p) => p.run(_ctx),
             Kind::TgSpectrum(p) => p.run(_ctx),
