@@ -468,6 +468,10 @@ fn read_profiles(path: &std::path::Path, value: &str, times: &[f64]) -> anyhow::
 }
 
 /// Average of consecutive groups of `k` cells.
+fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 { a } else { gcd(b, a % b) }
+}
+
 fn coarsen(v: &[f64], k: usize) -> Vec<f64> {
     v.chunks(k)
         .map(|c| c.iter().sum::<f64>() / c.len() as f64)
@@ -551,8 +555,11 @@ impl Fig5Figure {
             "theory grids must be multiples of the MD bins"
         );
         let kk = kin.x.len() / nb;
-        ensure!(hy.x.len() == kin.x.len(), "hydro and kinetic grids differ");
-        let grid = Grid::new(0.0, setup.box_len, hy.x.len())?;
+        // kinetic vs hydro distance on their common (coarsest shared) grid: both are cell
+        // averages, so averaging the finer one onto the coarser cells is exact
+        let n_common = gcd(hy.x.len(), kin.x.len());
+        let (k_hy, k_kin) = (hy.x.len() / n_common, kin.x.len() / n_common);
+        let grid = Grid::new(0.0, setup.box_len, n_common)?;
         let mass = setup.n_particles as f64;
 
         let mut checks = serde_json::Map::new();
@@ -577,7 +584,11 @@ impl Fig5Figure {
                 }
                 let dof = used.saturating_sub(1).max(1);
                 let pval = ChiSquared::new(dof as f64)?.sf(chi2);
-                let d = l1_distance(&grid, &kin.rho[p][m], &hy.rho[p][m]) / mass;
+                let d = l1_distance(
+                    &grid,
+                    &coarsen(&kin.rho[p][m], k_kin),
+                    &coarsen(&hy.rho[p][m], k_hy),
+                ) / mass;
                 let s_md = skewness(&md.x, &md.rho[p][m], setup.box_len);
                 let s_md_err = skewness_sem(&md.x, &md.rho[p][m], &md_sem.rho[p][m], setup.box_len);
                 let s_kin = skewness(&kin.x, &kin.rho[p][m], setup.box_len);

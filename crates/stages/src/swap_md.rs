@@ -19,7 +19,10 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 use kinetic::bath::Bath;
-use md::{Bins, CellAlgorithm, CellCounters, Component, GaussianBump, JumpProcess, MeanSem, MixtureSampler, Shard, run_shard};
+use md::{
+    Bins, CellAlgorithm, CellCounters, Component, GaussianBump, JumpProcess, MeanSem,
+    MixtureSampler, Shard, run_shard,
+};
 use pipeline::{FieldError, StageContext};
 use plotters::prelude::*;
 use polars::prelude::*;
@@ -57,17 +60,26 @@ pub fn bath_sampler(bath: &Bath) -> anyhow::Result<MixtureSampler> {
 
 fn positive(errs: &mut Vec<FieldError>, field: &str, v: f64) {
     if !(v > 0.0 && v.is_finite()) {
-        errs.push(FieldError::new(field, format!("must be > 0 and finite, got {v}")));
+        errs.push(FieldError::new(
+            field,
+            format!("must be > 0 and finite, got {v}"),
+        ));
     }
 }
 
 fn bath_errors(errs: &mut Vec<FieldError>, prefix: &str, b: &BraggBath) {
     positive(errs, &format!("{prefix}.sigma"), b.sigma);
     if !(b.b >= 0.0 && b.b.is_finite()) {
-        errs.push(FieldError::new(&format!("{prefix}.b"), format!("must be >= 0, got {}", b.b)));
+        errs.push(FieldError::new(
+            &format!("{prefix}.b"),
+            format!("must be >= 0, got {}", b.b),
+        ));
     }
     if !b.lambda_b.is_finite() {
-        errs.push(FieldError::new(&format!("{prefix}.lambda_b"), "must be finite"));
+        errs.push(FieldError::new(
+            &format!("{prefix}.lambda_b"),
+            "must be finite",
+        ));
     }
 }
 
@@ -117,7 +129,13 @@ impl Fig2Params {
         if self.realizations < 2 {
             e.push(FieldError::new("realizations", "must be >= 2 (error bars)"));
         }
-        for (f, v) in [("rho", self.rho), ("rho_b", self.rho_b), ("gamma", self.gamma), ("temperature", self.temperature), ("t_max", self.t_max)] {
+        for (f, v) in [
+            ("rho", self.rho),
+            ("rho_b", self.rho_b),
+            ("gamma", self.gamma),
+            ("temperature", self.temperature),
+            ("t_max", self.t_max),
+        ] {
             positive(&mut e, f, v);
         }
         bath_errors(&mut e, "bath", &self.bath);
@@ -137,16 +155,30 @@ impl Fig2Params {
     pub fn run(&self, ctx: &StageContext) -> anyhow::Result<()> {
         let bath = Bath::bragg(self.bath.sigma, self.bath.lambda_b, self.bath.b, self.rho_b)?;
         let process = JumpProcess::new(self.gamma, self.rho_b, bath_sampler(&bath)?)?;
-        let times: Vec<f64> = (0..self.n_times).map(|i| self.t_max * i as f64 / (self.n_times - 1) as f64).collect();
+        let times: Vec<f64> = (0..self.n_times)
+            .map(|i| self.t_max * i as f64 / (self.n_times - 1) as f64)
+            .collect();
         let bins = Bins::new(self.lambda_min, self.lambda_max, self.n_bins)?;
         let done = AtomicU64::new(0);
         let total = self.realizations as u64;
         let start = Instant::now();
-        let rows = run_shard(self.realizations, Shard::WHOLE, self.seed, ctx.jobs(), |_, rng| {
-            let o = process.relax_homogeneous(self.n_particles, self.temperature, &times, &bins, rng);
-            ctx.progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
-            o
-        })?
+        let rows = run_shard(
+            self.realizations,
+            Shard::WHOLE,
+            self.seed,
+            ctx.jobs(),
+            |_, rng| {
+                let o = process.relax_homogeneous(
+                    self.n_particles,
+                    self.temperature,
+                    &times,
+                    &bins,
+                    rng,
+                );
+                ctx.progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+                o
+            },
+        )?
         .rows;
         let wall = start.elapsed().as_secs_f64();
         let events: u64 = rows.iter().map(|o| o.events).sum();
@@ -156,7 +188,9 @@ impl Fig2Params {
         let e = MeanSem::from_rows(&energies);
         let e0 = 0.5 * self.temperature;
         let e_kin: Vec<f64> = times.iter().map(|&t| process.energy_exact(e0, t)).collect();
-        let z: Vec<f64> = (0..times.len()).map(|m| (e.mean[m] - e_kin[m]) / e.sem[m]).collect();
+        let z: Vec<f64> = (0..times.len())
+            .map(|m| (e.mean[m] - e_kin[m]) / e.sem[m])
+            .collect();
         let outliers = z.iter().filter(|z| z.abs() > 3.0 || z.is_nan()).count() as u64;
         let t_dist = StudentsT::new(0.0, 1.0, (self.realizations - 1) as f64)?;
         let p3 = 2.0 * (1.0 - t_dist.cdf(3.0));
@@ -165,26 +199,39 @@ impl Fig2Params {
         while 1.0 - binom.cdf(allowed) >= 1e-3 {
             allowed += 1;
         }
-        let p_outliers = if outliers == 0 { 1.0 } else { 1.0 - binom.cdf(outliers - 1) };
+        let p_outliers = if outliers == 0 {
+            1.0
+        } else {
+            1.0 - binom.cdf(outliers - 1)
+        };
         let chi2_z: f64 = z.iter().map(|z| z * z).sum();
 
         // velocity densities per realization: counts / (N * width)
         let w = bins.width();
         let norm = 1.0 / (self.n_particles as f64 * w);
         let dens = |f: &dyn Fn(&md::HomogeneousObs) -> &Vec<u32>| {
-            let r: Vec<Vec<f64>> = rows.iter().map(|o| f(o).iter().map(|&c| c as f64 * norm).collect()).collect();
+            let r: Vec<Vec<f64>> = rows
+                .iter()
+                .map(|o| f(o).iter().map(|&c| c as f64 * norm).collect())
+                .collect();
             MeanSem::from_rows(&r)
         };
         let (d_init, d_final) = (dens(&|o| &o.initial), dens(&|o| &o.last));
         let edges = bins.edges();
         let thermal = Normal::new(0.0, self.temperature.sqrt())?;
-        let th_init: Vec<f64> = edges.windows(2).map(|q| (thermal.cdf(q[1]) - thermal.cdf(q[0])) / w).collect();
+        let th_init: Vec<f64> = edges
+            .windows(2)
+            .map(|q| (thermal.cdf(q[1]) - thermal.cdf(q[0])) / w)
+            .collect();
         // final theory: (20) at the last time, plus the exact unrelaxed remainder e^{-γρ_b t} of
         // the thermal state (negligible when t_max >> 1/(γ ρ_b)); bin averages
         let decay = (-process.rate() * self.t_max).exp();
         let th_final: Vec<f64> = edges
             .windows(2)
-            .map(|q| (1.0 - decay) * process.bath().prob(q[0], q[1]) / w + decay * (thermal.cdf(q[1]) - thermal.cdf(q[0])) / w)
+            .map(|q| {
+                (1.0 - decay) * process.bath().prob(q[0], q[1]) / w
+                    + decay * (thermal.cdf(q[1]) - thermal.cdf(q[0])) / w
+            })
             .collect();
         // Pearson chi-square of the pooled final counts (independent particles) against the theory
         let mut counts = vec![0u64; bins.n];
@@ -232,7 +279,9 @@ impl Fig2Params {
         crate::io::write_parquet(ctx, "data/fig2_energy.parquet", &mut energy)?;
         let centers = bins.centers();
         let n = centers.len();
-        let which: Vec<&str> = std::iter::repeat_n("initial", n).chain(std::iter::repeat_n("final", n)).collect();
+        let which: Vec<&str> = std::iter::repeat_n("initial", n)
+            .chain(std::iter::repeat_n("final", n))
+            .collect();
         let lambda: Vec<f64> = centers.iter().chain(&centers).copied().collect();
         let cat = |a: &[f64], b: &[f64]| -> Vec<f64> { a.iter().chain(b).copied().collect() };
         let mut vel = df!(
@@ -255,27 +304,52 @@ impl Fig2Params {
             .mean
             .iter()
             .zip(&e.sem)
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), (m, s)| (a.min(m - s), b.max(m + s)));
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), (m, s)| {
+                (a.min(m - s), b.max(m + s))
+            });
         let pad = 0.05 * (ymax - ymin);
-        let dmax = th_init.iter().chain(&th_final).chain(&d_init.mean).chain(&d_final.mean).fold(0.0f64, |a, &b| a.max(b));
+        let dmax = th_init
+            .iter()
+            .chain(&th_final)
+            .chain(&d_init.mean)
+            .chain(&d_final.mean)
+            .fold(0.0f64, |a, &b| a.max(b));
         crate::plot::render(ctx, "figures/fig2", 1000, 700, |root| {
             root.fill(&WHITE)?;
             let mut chart = ChartBuilder::on(root)
-                .caption("Fig. 2: classical velocity-swap model, homogeneous relaxation", (FONT, 22))
+                .caption(
+                    "Fig. 2: classical velocity-swap model, homogeneous relaxation",
+                    (FONT, 22),
+                )
                 .margin(15)
                 .x_label_area_size(45)
                 .y_label_area_size(70)
                 .build_cartesian_2d(0.0..self.t_max, (ymin - pad)..(ymax + pad))?;
-            chart.configure_mesh().x_desc("t").y_desc("e(t)").label_style((FONT, 16)).draw()?;
+            chart
+                .configure_mesh()
+                .x_desc("t")
+                .y_desc("e(t)")
+                .label_style((FONT, 16))
+                .draw()?;
             chart
                 .draw_series(LineSeries::new(fine.clone(), BLUE.stroke_width(2)))?
                 .label("kinetic equation (38)")
                 .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLUE.stroke_width(2)));
             chart
                 .draw_series(times.iter().enumerate().map(|(m, &t)| {
-                    ErrorBar::new_vertical(t, e.mean[m] - e.sem[m], e.mean[m], e.mean[m] + e.sem[m], RED.filled(), 6)
+                    ErrorBar::new_vertical(
+                        t,
+                        e.mean[m] - e.sem[m],
+                        e.mean[m],
+                        e.mean[m] + e.sem[m],
+                        RED.filled(),
+                        6,
+                    )
                 }))?
-                .label(format!("MD, N = {}, {} realizations", self.n_particles, self.realizations))
+                .label(format!(
+                    "MD, N = {}, {} realizations",
+                    self.n_particles, self.realizations
+                ))
                 .legend(|(x, y)| Circle::new((x + 10, y), 3, RED.filled()));
             chart
                 .configure_series_labels()
@@ -286,26 +360,49 @@ impl Fig2Params {
                 .draw()?;
             // inset
             let (w_px, h_px) = root.dim_in_pixel();
-            let inset = root.clone().shrink(((w_px as f64 * 0.45) as u32, (h_px as f64 * 0.3) as u32), ((w_px as f64 * 0.45) as u32, (h_px as f64 * 0.38) as u32));
+            let inset = root.clone().shrink(
+                ((w_px as f64 * 0.45) as u32, (h_px as f64 * 0.3) as u32),
+                ((w_px as f64 * 0.45) as u32, (h_px as f64 * 0.38) as u32),
+            );
             inset.fill(&WHITE)?;
             let mut ic = ChartBuilder::on(&inset)
                 .margin(5)
                 .x_label_area_size(30)
                 .y_label_area_size(45)
                 .build_cartesian_2d(self.lambda_min..self.lambda_max, 0.0..(1.05 * dmax))?;
-            ic.configure_mesh().x_desc("λ").y_desc("density").label_style((FONT, 12)).draw()?;
-            for (d, th, color, name) in [(&d_init, &th_init, GREEN, "initial (thermal)"), (&d_final, &th_final, MAGENTA, "final, eq. (20)")] {
-                ic.draw_series(LineSeries::new(centers.iter().copied().zip(th.iter().copied()), color.stroke_width(2)))?
-                    .label(name)
-                    .legend(move |(x, y)| PathElement::new([(x, y), (x + 15, y)], color.stroke_width(2)));
-                ic.draw_series(
-                    centers
-                        .iter()
-                        .enumerate()
-                        .map(|(i, &c)| ErrorBar::new_vertical(c, d.mean[i] - d.sem[i], d.mean[i], d.mean[i] + d.sem[i], BLACK.filled(), 3)),
-                )?;
+            ic.configure_mesh()
+                .x_desc("λ")
+                .y_desc("density")
+                .label_style((FONT, 12))
+                .draw()?;
+            for (d, th, color, name) in [
+                (&d_init, &th_init, GREEN, "initial (thermal)"),
+                (&d_final, &th_final, MAGENTA, "final, eq. (20)"),
+            ] {
+                ic.draw_series(LineSeries::new(
+                    centers.iter().copied().zip(th.iter().copied()),
+                    color.stroke_width(2),
+                ))?
+                .label(name)
+                .legend(move |(x, y)| {
+                    PathElement::new([(x, y), (x + 15, y)], color.stroke_width(2))
+                });
+                ic.draw_series(centers.iter().enumerate().map(|(i, &c)| {
+                    ErrorBar::new_vertical(
+                        c,
+                        d.mean[i] - d.sem[i],
+                        d.mean[i],
+                        d.mean[i] + d.sem[i],
+                        BLACK.filled(),
+                        3,
+                    )
+                }))?;
             }
-            ic.configure_series_labels().position(SeriesLabelPosition::UpperRight).label_font((FONT, 12)).background_style(WHITE.mix(0.9)).draw()?;
+            ic.configure_series_labels()
+                .position(SeriesLabelPosition::UpperRight)
+                .label_font((FONT, 12))
+                .background_style(WHITE.mix(0.9))
+                .draw()?;
             Ok(())
         })?;
         Ok(())
@@ -333,7 +430,9 @@ fn pearson(counts: &[u64], probs: &[f64]) -> (f64, usize, f64) {
         cells += 1;
     }
     let dof = cells.saturating_sub(1).max(1);
-    let p = ChiSquared::new(dof as f64).map(|d| 1.0 - d.cdf(chi2)).unwrap_or(f64::NAN);
+    let p = ChiSquared::new(dof as f64)
+        .map(|d| 1.0 - d.cdf(chi2))
+        .unwrap_or(f64::NAN);
     (chi2, dof, p)
 }
 
@@ -417,12 +516,21 @@ impl DuplicateRuleParam {
 }
 
 /// Panels of Fig. 5: (label, fermionic?, symmetric bath?).
-pub const FIG5_PANELS: [(&str, bool, bool); 4] = [("a", false, true), ("b", true, true), ("c", false, false), ("d", true, false)];
+pub const FIG5_PANELS: [(&str, bool, bool); 4] = [
+    ("a", false, true),
+    ("b", true, true),
+    ("c", false, false),
+    ("d", true, false),
+];
 
 impl Fig5MdParams {
     /// The bath of a panel.
     pub fn bath(&self, symmetric: bool) -> anyhow::Result<Bath> {
-        let b = if symmetric { &self.bath_symmetric } else { &self.bath_asymmetric };
+        let b = if symmetric {
+            &self.bath_symmetric
+        } else {
+            &self.bath_asymmetric
+        };
         Ok(Bath::bragg(b.sigma, b.lambda_b, b.b, self.rho_b)?)
     }
 
@@ -446,7 +554,15 @@ impl Fig5MdParams {
     /// Range checks.
     pub fn validate(&self) -> Vec<FieldError> {
         let mut e = Vec::new();
-        for (f, v) in [("gamma", self.gamma), ("rho_b", self.rho_b), ("box_len", self.box_len), ("bump_width", self.bump_width), ("cell_len", self.cell_len), ("dt", self.dt), ("relax_proposals", self.relax_proposals)] {
+        for (f, v) in [
+            ("gamma", self.gamma),
+            ("rho_b", self.rho_b),
+            ("box_len", self.box_len),
+            ("bump_width", self.bump_width),
+            ("cell_len", self.cell_len),
+            ("dt", self.dt),
+            ("relax_proposals", self.relax_proposals),
+        ] {
             positive(&mut e, f, v);
         }
         bath_errors(&mut e, "bath_symmetric", &self.bath_symmetric);
@@ -466,7 +582,10 @@ impl Fig5MdParams {
         if self.box_len > 0.0 && self.cell_len > 0.0 {
             let r = self.box_len / self.cell_len;
             if (r - r.round()).abs() > 1e-9 * r || r.round() < 1.0 {
-                e.push(FieldError::new("cell_len", "box_len must be an integer multiple of cell_len"));
+                e.push(FieldError::new(
+                    "cell_len",
+                    "box_len must be an integer multiple of cell_len",
+                ));
             }
         }
         if self.times.is_empty() {
@@ -475,10 +594,16 @@ impl Fig5MdParams {
         for (i, &t) in self.times.iter().enumerate() {
             let s = t / self.dt;
             if !(t >= 0.0) || (self.dt > 0.0 && (s - s.round()).abs() > 1e-9 * s.max(1.0)) {
-                e.push(FieldError::new(&format!("times[{i}]"), format!("{t} must be a non-negative multiple of dt = {}", self.dt)));
+                e.push(FieldError::new(
+                    &format!("times[{i}]"),
+                    format!("{t} must be a non-negative multiple of dt = {}", self.dt),
+                ));
             }
             if i > 0 && !(t > self.times[i - 1]) {
-                e.push(FieldError::new(&format!("times[{i}]"), "times must be strictly ascending"));
+                e.push(FieldError::new(
+                    &format!("times[{i}]"),
+                    "times must be strictly ascending",
+                ));
             }
         }
         e
@@ -495,13 +620,33 @@ impl Fig5MdParams {
         bins: &Bins,
         tick: &(dyn Fn() + Sync),
     ) -> anyhow::Result<(Vec<Vec<f64>>, CellCounters)> {
-        let algo = CellAlgorithm::new(self.gamma, self.rho_b, sampler, self.cell_len, self.n_cells(), self.dt)?
-            .with_duplicate_rule(rule.md());
-        let out = run_shard(self.realizations, Shard::WHOLE, seed, ctx.jobs(), |_, rng| {
-            let r = md::fermionic::bump_profiles(&algo, bump, self.relax_proposals, &self.times, bins, rng);
-            tick();
-            r
-        })?;
+        let algo = CellAlgorithm::new(
+            self.gamma,
+            self.rho_b,
+            sampler,
+            self.cell_len,
+            self.n_cells(),
+            self.dt,
+        )?
+        .with_duplicate_rule(rule.md());
+        let out = run_shard(
+            self.realizations,
+            Shard::WHOLE,
+            seed,
+            ctx.jobs(),
+            |_, rng| {
+                let r = md::fermionic::bump_profiles(
+                    &algo,
+                    bump,
+                    self.relax_proposals,
+                    &self.times,
+                    bins,
+                    rng,
+                );
+                tick();
+                r
+            },
+        )?;
         let mut c = CellCounters::default();
         let mut rows = Vec::with_capacity(self.realizations);
         for r in out.rows {
@@ -523,7 +668,8 @@ impl Fig5MdParams {
         let nt = self.times.len();
         let total = (FIG5_PANELS.len() * self.realizations) as u64;
         let done = AtomicU64::new(0);
-        let (mut panel, mut t, mut x, mut rho_mean, mut rho_sem) = (vec![], vec![], vec![], vec![], vec![]);
+        let (mut panel, mut t, mut x, mut rho_mean, mut rho_sem) =
+            (vec![], vec![], vec![], vec![], vec![]);
         let centers = bins.centers();
         let mut provenance = serde_json::Map::new();
         for (p, &(label, fermionic, symmetric)) in FIG5_PANELS.iter().enumerate() {
@@ -532,7 +678,15 @@ impl Fig5MdParams {
             let start = Instant::now();
             let tick = || ctx.progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
             let (rows, info) = if fermionic {
-                let (rows, c) = self.fermionic_rows(ctx, sampler.clone(), self.duplicate_rule, seed, &bump, &bins, &tick)?;
+                let (rows, c) = self.fermionic_rows(
+                    ctx,
+                    sampler.clone(),
+                    self.duplicate_rule,
+                    seed,
+                    &bump,
+                    &bins,
+                    &tick,
+                )?;
                 let wall = start.elapsed().as_secs_f64();
                 let mut info = json!({
                     "seed": seed, "statistics": "fermionic", "wall_s": wall,
@@ -547,19 +701,27 @@ impl Fig5MdParams {
                 });
                 if self.audit_duplicate_rule && label == "d" {
                     let other = self.duplicate_rule.other();
-                    let (alt, c_alt) = self.fermionic_rows(ctx, sampler, other, seed, &bump, &bins, &|| ())?;
+                    let (alt, c_alt) =
+                        self.fermionic_rows(ctx, sampler, other, seed, &bump, &bins, &|| ())?;
                     let (s0, s1) = (MeanSem::from_rows(&rows), MeanSem::from_rows(&alt));
                     let mut per_time = Vec::new();
                     for m in 0..nt {
                         let r = m * bins.n..(m + 1) * bins.n;
                         let z: Vec<f64> = r
                             .clone()
-                            .map(|i| (s0.mean[i] - s1.mean[i]) / (s0.sem[i].powi(2) + s1.sem[i].powi(2)).sqrt())
+                            .map(|i| {
+                                (s0.mean[i] - s1.mean[i])
+                                    / (s0.sem[i].powi(2) + s1.sem[i].powi(2)).sqrt()
+                            })
                             .filter(|z| z.is_finite())
                             .collect();
                         let chi2: f64 = z.iter().map(|z| z * z).sum();
-                        let dmax = r.map(|i| (s0.mean[i] - s1.mean[i]).abs()).fold(0.0, f64::max);
-                        let p = ChiSquared::new(z.len().max(1) as f64).map(|d| 1.0 - d.cdf(chi2)).unwrap_or(f64::NAN);
+                        let dmax = r
+                            .map(|i| (s0.mean[i] - s1.mean[i]).abs())
+                            .fold(0.0, f64::max);
+                        let p = ChiSquared::new(z.len().max(1) as f64)
+                            .map(|d| 1.0 - d.cdf(chi2))
+                            .unwrap_or(f64::NAN);
                         per_time.push(json!({"t": self.times[m], "chi2": chi2, "bins": z.len(), "p": p, "max_abs_diff": dmax,
                             "max_abs_z": z.iter().fold(0.0f64, |a, z| a.max(z.abs()))}));
                     }
@@ -569,11 +731,17 @@ impl Fig5MdParams {
                 (rows, info)
             } else {
                 let process = JumpProcess::new(self.gamma, self.rho_b, sampler)?;
-                let out = run_shard(self.realizations, Shard::WHOLE, seed, ctx.jobs(), |_, rng| {
-                    let r = process.bump_profiles(&bump, self.box_len, &self.times, &bins, rng);
-                    tick();
-                    r
-                })?;
+                let out = run_shard(
+                    self.realizations,
+                    Shard::WHOLE,
+                    seed,
+                    ctx.jobs(),
+                    |_, rng| {
+                        let r = process.bump_profiles(&bump, self.box_len, &self.times, &bins, rng);
+                        tick();
+                        r
+                    },
+                )?;
                 let events: u64 = out.rows.iter().map(|r| r.1).sum();
                 let wall = start.elapsed().as_secs_f64();
                 let rows: Vec<Vec<f64>> = out.rows.into_iter().map(|r| r.0).collect();
@@ -582,7 +750,9 @@ impl Fig5MdParams {
             };
             let s = MeanSem::from_rows(&rows);
             // particle number in the histogram (exact: periodic box, every particle counted)
-            let mass: Vec<f64> = (0..nt).map(|m| s.mean[m * bins.n..(m + 1) * bins.n].iter().sum::<f64>() * bins.width()).collect();
+            let mass: Vec<f64> = (0..nt)
+                .map(|m| s.mean[m * bins.n..(m + 1) * bins.n].iter().sum::<f64>() * bins.width())
+                .collect();
             let mut info = info;
             info["histogram_particle_number"] = json!(mass);
             ctx.log(&format!("panel {label}: {info}"));
@@ -616,7 +786,11 @@ mod tests {
         let s = bath_sampler(&bath).unwrap();
         let r = MixtureSampler::bragg(6.0, 5.9, 0.3).unwrap();
         for (a, b) in s.components().iter().zip(r.components()) {
-            assert!((a.weight - b.weight).abs() < 1e-14 && (a.center - b.center).abs() < 1e-14 && (a.std_dev - b.std_dev).abs() < 1e-14);
+            assert!(
+                (a.weight - b.weight).abs() < 1e-14
+                    && (a.center - b.center).abs() < 1e-14
+                    && (a.std_dev - b.std_dev).abs() < 1e-14
+            );
         }
         for l in [-20.0, -5.9, 0.0, 3.0, 12.0] {
             assert!((bath.density(l) / 50.0 - s.density(l)).abs() < 1e-14);
@@ -632,7 +806,11 @@ mod tests {
             rho_b: 100.0,
             gamma: 0.001,
             temperature: 0.08,
-            bath: BraggBath { sigma: 0.2, lambda_b: 0.4, b: 0.5 },
+            bath: BraggBath {
+                sigma: 0.2,
+                lambda_b: 0.4,
+                b: 0.5,
+            },
             realizations: 20,
             seed: 1,
             t_max: 100.0,
@@ -642,7 +820,12 @@ mod tests {
             n_bins: 24,
         };
         assert!(p2.validate().is_empty());
-        let outs = ["data/fig2_energy.parquet", "data/fig2_velocities.parquet", "figures/fig2.png", "figures/fig2.svg"];
+        let outs = [
+            "data/fig2_energy.parquet",
+            "data/fig2_velocities.parquet",
+            "figures/fig2.png",
+            "figures/fig2.svg",
+        ];
         let ctx = StageContext::standalone(dir.path(), "fig2", &outs);
         p2.run(&ctx).unwrap();
         let df = crate::io::read_parquet(&ctx.output("data/fig2_energy.parquet").unwrap()).unwrap();
@@ -650,8 +833,16 @@ mod tests {
         let p5 = Fig5MdParams {
             gamma: 0.08,
             rho_b: 50.0,
-            bath_symmetric: BraggBath { sigma: 6.0, lambda_b: 5.9, b: 1.0 },
-            bath_asymmetric: BraggBath { sigma: 6.0, lambda_b: 5.9, b: 0.3 },
+            bath_symmetric: BraggBath {
+                sigma: 6.0,
+                lambda_b: 5.9,
+                b: 1.0,
+            },
+            bath_asymmetric: BraggBath {
+                sigma: 6.0,
+                lambda_b: 5.9,
+                b: 0.3,
+            },
             n_particles: 100,
             box_len: 400.0,
             bump_center: 200.0,

@@ -60,7 +60,10 @@ pub struct Fig4 {
 
 fn positive(errs: &mut Vec<FieldError>, path: &str, v: f64) {
     if !(v.is_finite() && v > 0.0) {
-        errs.push(FieldError::new(path, format!("must be finite and > 0, got {v}")));
+        errs.push(FieldError::new(
+            path,
+            format!("must be finite and > 0, got {v}"),
+        ));
     }
 }
 
@@ -73,24 +76,39 @@ impl TransportSwap {
         if !self.lambda_b.is_finite() {
             e.push(FieldError::new("lambda_b", "must be finite"));
         }
-        for (p, b) in [("b_symmetric", self.b_symmetric), ("b_asymmetric", self.b_asymmetric)] {
+        for (p, b) in [
+            ("b_symmetric", self.b_symmetric),
+            ("b_asymmetric", self.b_asymmetric),
+        ] {
             if !(b.is_finite() && b >= 0.0) {
-                e.push(FieldError::new(p, format!("must be finite and >= 0, got {b}")));
+                e.push(FieldError::new(
+                    p,
+                    format!("must be finite and >= 0, got {b}"),
+                ));
             }
         }
         positive(&mut e, "rho_min", self.rho_min);
         positive(&mut e, "rho_max", self.rho_max);
         if self.rho_max <= self.rho_min {
-            e.push(FieldError::new("rho_max", format!("must be > rho_min = {}", self.rho_min)));
+            e.push(FieldError::new(
+                "rho_max",
+                format!("must be > rho_min = {}", self.rho_min),
+            ));
         }
         if self.n_rho < 2 {
-            e.push(FieldError::new("n_rho", format!("must be >= 2, got {}", self.n_rho)));
+            e.push(FieldError::new(
+                "n_rho",
+                format!("must be >= 2, got {}", self.n_rho),
+            ));
         }
         for (i, r) in self.rho_extra.iter().enumerate() {
             positive(&mut e, &format!("rho_extra[{i}]"), *r);
         }
         if !(self.tail_tol > 0.0 && self.tail_tol < 1.0) {
-            e.push(FieldError::new("tail_tol", format!("must be in (0, 1), got {}", self.tail_tol)));
+            e.push(FieldError::new(
+                "tail_tol",
+                format!("must be in (0, 1), got {}", self.tail_tol),
+            ));
         }
         positive(&mut e, "spacing", self.spacing);
         e
@@ -117,12 +135,24 @@ impl TransportSwap {
 
     fn baths(&self) -> anyhow::Result<[(&'static str, Bath); 2]> {
         Ok([
-            ("symmetric", Bath::bragg(self.sigma, self.lambda_b, self.b_symmetric, self.rho_b)?),
-            ("asymmetric", Bath::bragg(self.sigma, self.lambda_b, self.b_asymmetric, self.rho_b)?),
+            (
+                "symmetric",
+                Bath::bragg(self.sigma, self.lambda_b, self.b_symmetric, self.rho_b)?,
+            ),
+            (
+                "asymmetric",
+                Bath::bragg(self.sigma, self.lambda_b, self.b_asymmetric, self.rho_b)?,
+            ),
         ])
     }
 
-    fn model(&self, bath: &Bath, s: Statistics, tail_tol: f64, spacing: f64) -> anyhow::Result<SwapModel> {
+    fn model(
+        &self,
+        bath: &Bath,
+        s: Statistics,
+        tail_tol: f64,
+        spacing: f64,
+    ) -> anyhow::Result<SwapModel> {
         let grid = VelocityGrid::for_bath(bath, tail_tol, spacing)?;
         Ok(SwapModel::new(bath.clone(), self.gamma, s, grid)?)
     }
@@ -134,11 +164,17 @@ impl TransportSwap {
         let mut cases = Vec::new();
         for (bname, bath) in &baths {
             for s in stats {
-                cases.push((*bname, bath, s, self.model(bath, s, self.tail_tol, self.spacing)?));
+                cases.push((
+                    *bname,
+                    bath,
+                    s,
+                    self.model(bath, s, self.tail_tol, self.spacing)?,
+                ));
             }
         }
-        let jobs: Vec<(usize, usize)> =
-            (0..cases.len()).flat_map(|c| (0..rhos.len()).map(move |r| (c, r))).collect();
+        let jobs: Vec<(usize, usize)> = (0..cases.len())
+            .flat_map(|c| (0..rhos.len()).map(move |r| (c, r)))
+            .collect();
         let total = jobs.len() as u64;
         let done = std::sync::atomic::AtomicU64::new(0);
         let pool = ctx.thread_pool()?;
@@ -148,7 +184,9 @@ impl TransportSwap {
                 .map(|&(c, r)| {
                     let (bname, _, s, model) = &cases[c];
                     let rho = rhos[r];
-                    let st = model.stationary(rho).with_context(|| format!("{s:?} {bname} rho={rho}"))?;
+                    let st = model
+                        .stationary(rho)
+                        .with_context(|| format!("{s:?} {bname} rho={rho}"))?;
                     let t = model.transport_at(&st);
                     let dd = model.diffusion_direct_at(&st)?;
                     let k = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
@@ -204,14 +242,21 @@ impl TransportSwap {
         }
         ctx.record("velocity_grid", serde_json::Value::Object(grids));
         ctx.record("max_rel_diff_D_eq99_vs_direct", json!(max_rel));
-        ctx.record("max_rel_diff_D_eq99_vs_direct_per_case", serde_json::Value::Object(per_case));
+        ctx.record(
+            "max_rel_diff_D_eq99_vs_direct_per_case",
+            serde_json::Value::Object(per_case),
+        );
         // Convergence: halve the spacing and widen the cutoff (tail_tol^(4/3)).
         let fine_tol = self.tail_tol.powf(4.0 / 3.0).max(f64::MIN_POSITIVE);
         let mut conv = serde_json::Map::new();
         for (bname, bath, s, model) in &cases {
             let fine = self.model(bath, *s, fine_tol, 0.5 * self.spacing)?;
             let (mut dd_, mut du_, mut dup) = (0.0f64, 0.0f64, 0.0f64);
-            for &r in &[self.rho_min, 0.5 * (self.rho_min + self.rho_max), self.rho_max] {
+            for &r in &[
+                self.rho_min,
+                0.5 * (self.rho_min + self.rho_max),
+                self.rho_max,
+            ] {
                 let a = model.transport(r)?;
                 let b = fine.transport(r)?;
                 dd_ = dd_.max((a.diffusion - b.diffusion).abs() / b.diffusion.abs());
@@ -226,7 +271,10 @@ impl TransportSwap {
         }
         ctx.record("grid_convergence", serde_json::Value::Object(conv));
         ctx.record("n_rho_points", json!(rhos.len()));
-        ctx.log(&format!("{} rows, max rel diff D (99) vs direct = {max_rel:.2e}", rhos.len() * cases.len()));
+        ctx.log(&format!(
+            "{} rows, max rel diff D (99) vs direct = {max_rel:.2e}",
+            rhos.len() * cases.len()
+        ));
         if max_rel > 1e-8 {
             bail!("D by (99) and by the direct route disagree: max rel diff {max_rel:.3e} > 1e-8");
         }
@@ -238,7 +286,10 @@ impl Fig4 {
     pub fn validate(&self) -> Vec<FieldError> {
         let mut e = Vec::new();
         if self.width < 400 || self.height < 300 {
-            e.push(FieldError::new("width", "figure must be at least 400x300 pixels"));
+            e.push(FieldError::new(
+                "width",
+                "figure must be at least 400x300 pixels",
+            ));
         }
         e
     }
@@ -281,7 +332,11 @@ impl Fig4 {
             root.fill(&WHITE)?;
             let areas = root.split_evenly((2, 2));
             for (area, (title, b, is_d)) in areas.iter().zip(panels) {
-                let (y, ylab) = if is_d { (&d, "D(ρ)  [ħ/m]") } else { (&u, "u(ρ)  [ħ/(m ℓ)]") };
+                let (y, ylab) = if is_d {
+                    (&d, "D(ρ)  [ħ/m]")
+                } else {
+                    (&u, "u(ρ)  [ħ/(m ℓ)]")
+                };
                 let cl = series("classical", b, y);
                 let fe = series("fermionic", b, y);
                 let (ylo, yhi) = range(cl.iter().chain(&fe).map(|p| p.1).collect());
@@ -304,17 +359,27 @@ impl Fig4 {
                 chart
                     .draw_series(LineSeries::new(cl.clone(), blue.stroke_width(3)))?
                     .label("classical")
-                    .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], blue.stroke_width(3)));
+                    .legend(move |(x, y)| {
+                        PathElement::new([(x, y), (x + 24, y)], blue.stroke_width(3))
+                    });
                 chart
                     .draw_series(LineSeries::new(fe.clone(), red.stroke_width(3)))?
                     .label("fermionic")
-                    .legend(move |(x, y)| PathElement::new([(x, y), (x + 24, y)], red.stroke_width(3)));
+                    .legend(move |(x, y)| {
+                        PathElement::new([(x, y), (x + 24, y)], red.stroke_width(3))
+                    });
                 if is_d {
                     // every 6th point of the direct route (61)-(63) as open circles
-                    let pts: Vec<(f64, f64)> =
-                        ["classical", "fermionic"].iter().flat_map(|s| series(s, b, &dd)).collect();
+                    let pts: Vec<(f64, f64)> = ["classical", "fermionic"]
+                        .iter()
+                        .flat_map(|s| series(s, b, &dd))
+                        .collect();
                     chart
-                        .draw_series(pts.iter().step_by(6).map(|&p| Circle::new(p, 5, BLACK.stroke_width(1))))?
+                        .draw_series(
+                            pts.iter()
+                                .step_by(6)
+                                .map(|&p| Circle::new(p, 5, BLACK.stroke_width(1))),
+                        )?
                         .label("direct route (61)–(63)")
                         .legend(|(x, y)| Circle::new((x + 12, y), 5, BLACK.stroke_width(1)));
                 }
@@ -328,7 +393,15 @@ impl Fig4 {
             }
             Ok(())
         })?;
-        ctx.record("panels", json!(["(a) D symmetric", "(b) D asymmetric", "(c) u symmetric", "(d) u asymmetric"]));
+        ctx.record(
+            "panels",
+            json!([
+                "(a) D symmetric",
+                "(b) D asymmetric",
+                "(c) u symmetric",
+                "(d) u asymmetric"
+            ]),
+        );
         Ok(())
     }
 }
@@ -390,10 +463,19 @@ mod tests {
         assert!(d.iter().zip(&dd).all(|(a, b)| ((a - b) / a).abs() < 1e-8));
         let rec = ctx.records();
         assert!(rec["max_rel_diff_D_eq99_vs_direct"].as_f64().unwrap() < 1e-8);
-        let fctx = StageContext::standalone(dir.path(), "fig4", &["figures/fig4.png", "figures/fig4.svg"])
-            .with_input("transport_swap", TRANSPORT_PARQUET, params())
-            .unwrap();
-        Fig4 { width: 1400, height: 1000 }.run(&fctx).unwrap();
+        let fctx = StageContext::standalone(
+            dir.path(),
+            "fig4",
+            &["figures/fig4.png", "figures/fig4.svg"],
+        )
+        .with_input("transport_swap", TRANSPORT_PARQUET, params())
+        .unwrap();
+        Fig4 {
+            width: 1400,
+            height: 1000,
+        }
+        .run(&fctx)
+        .unwrap();
         assert!(dir.path().join("figures/fig4.png").exists());
         assert!(dir.path().join("figures/fig4.svg").exists());
     }
