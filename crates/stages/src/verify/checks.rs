@@ -501,16 +501,18 @@ fn fig5(data: &Data, summary: &mut Summary, out: &mut Vec<Check>) -> anyhow::Res
         }
         if let Some(hy) = &hy {
             let mut dist: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
-            for ((panel, tb), (x, kr)) in kin {
+            for ((panel, tb), (_, kr)) in kin {
                 let Some((_, hr)) = hy.get(&(panel.clone(), *tb)) else {
                     continue;
                 };
-                anyhow::ensure!(hr.len() == kr.len(), "hydro and kinetic grids differ");
-                let dx = box_len / x.len() as f64;
-                let mass = hr.iter().sum::<f64>() * dx;
+                // compare on the common (coarsest shared) grid: both are cell averages
+                let n = gcd(hr.len(), kr.len());
+                let (hc, kc) = (coarsen(hr, hr.len() / n), coarsen(kr, kr.len() / n));
+                let dx = box_len / n as f64;
+                let mass = hc.iter().sum::<f64>() * dx;
                 dist.entry(panel.clone())
                     .or_default()
-                    .push((f64::from_bits(*tb), stats::l1_rel(kr, hr, dx, mass)));
+                    .push((f64::from_bits(*tb), stats::l1_rel(&kc, &hc, dx, mass)));
             }
             for (panel, mut v) in dist {
                 v.sort_by(|a, b| a.0.total_cmp(&b.0));
@@ -894,4 +896,15 @@ mod tests {
             vec![("b", vec![0, 2]), ("a", vec![1, 4]), ("c", vec![3])]
         );
     }
+}
+
+fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 { a } else { gcd(b, a % b) }
+}
+
+/// Average `k` consecutive cells (cell averages onto a `k`-times coarser grid).
+fn coarsen(v: &[f64], k: usize) -> Vec<f64> {
+    v.chunks(k)
+        .map(|c| c.iter().sum::<f64>() / c.len() as f64)
+        .collect()
 }
