@@ -382,7 +382,7 @@ fn bath_name(symmetric: bool) -> &'static str {
 
 fn check_cells(n_cells: usize, setup: &Fig5MdParams) -> anyhow::Result<()> {
     ensure!(
-        n_cells % setup.n_bins == 0,
+        n_cells.is_multiple_of(setup.n_bins),
         "n_cells = {n_cells} must be a multiple of the MD histogram bins n_bins = {} (bin averages of the theory curves are then exact)",
         setup.n_bins
     );
@@ -573,10 +573,11 @@ impl Fig5Figure {
                 // chi-square over bins with a non-zero ensemble error bar; the histogram total is
                 // fixed (N particles, periodic box) in MD and kinetic alike: one constraint
                 let (mut chi2, mut used, mut empty) = (0.0, 0usize, 0usize);
-                for b in 0..nb {
-                    let s = md_sem.rho[p][m][b];
+                for ((&mean, &s), &theory) in
+                    md.rho[p][m].iter().zip(&md_sem.rho[p][m]).zip(&kin_bins)
+                {
                     if s > 0.0 {
-                        chi2 += ((md.rho[p][m][b] - kin_bins[b]) / s).powi(2);
+                        chi2 += ((mean - theory) / s).powi(2);
                         used += 1;
                     } else {
                         empty += 1;

@@ -5,6 +5,9 @@
 //! To add a stage kind: add its module below, one variant to [`Kind`] and one arm in
 //! each `match` of the `StageKind` impl, and its entries in `pipeline.yaml`.
 
+// Parameter checks are written `!(x > 0.0)` on purpose: unlike `x <= 0.0` they also reject NaN.
+#![allow(clippy::neg_cmp_op_on_partial_ord)]
+
 use pipeline::{FieldError, StageContext, StageKind};
 use serde::{Deserialize, Serialize};
 

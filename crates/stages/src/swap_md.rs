@@ -71,13 +71,13 @@ fn bath_errors(errs: &mut Vec<FieldError>, prefix: &str, b: &BraggBath) {
     positive(errs, &format!("{prefix}.sigma"), b.sigma);
     if !(b.b >= 0.0 && b.b.is_finite()) {
         errs.push(FieldError::new(
-            &format!("{prefix}.b"),
+            format!("{prefix}.b"),
             format!("must be >= 0, got {}", b.b),
         ));
     }
     if !b.lambda_b.is_finite() {
         errs.push(FieldError::new(
-            &format!("{prefix}.lambda_b"),
+            format!("{prefix}.lambda_b"),
             "must be finite",
         ));
     }
@@ -595,13 +595,13 @@ impl Fig5MdParams {
             let s = t / self.dt;
             if !(t >= 0.0) || (self.dt > 0.0 && (s - s.round()).abs() > 1e-9 * s.max(1.0)) {
                 e.push(FieldError::new(
-                    &format!("times[{i}]"),
+                    format!("times[{i}]"),
                     format!("{t} must be a non-negative multiple of dt = {}", self.dt),
                 ));
             }
             if i > 0 && !(t > self.times[i - 1]) {
                 e.push(FieldError::new(
-                    &format!("times[{i}]"),
+                    format!("times[{i}]"),
                     "times must be strictly ascending",
                 ));
             }

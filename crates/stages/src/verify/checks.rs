@@ -865,6 +865,17 @@ fn tg_convergence(data: &Data, summary: &mut Summary, out: &mut Vec<Check>) -> a
     Ok(())
 }
 
+fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 { a } else { gcd(b, a % b) }
+}
+
+/// Average `k` consecutive cells (cell averages onto a `k`-times coarser grid).
+fn coarsen(v: &[f64], k: usize) -> Vec<f64> {
+    v.chunks(k)
+        .map(|c| c.iter().sum::<f64>() / c.len() as f64)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -896,15 +907,4 @@ mod tests {
             vec![("b", vec![0, 2]), ("a", vec![1, 4]), ("c", vec![3])]
         );
     }
-}
-
-fn gcd(a: usize, b: usize) -> usize {
-    if b == 0 { a } else { gcd(b, a % b) }
-}
-
-/// Average `k` consecutive cells (cell averages onto a `k`-times coarser grid).
-fn coarsen(v: &[f64], k: usize) -> Vec<f64> {
-    v.chunks(k)
-        .map(|c| c.iter().sum::<f64>() / c.len() as f64)
-        .collect()
 }
