@@ -26,10 +26,10 @@ use polars::prelude::*;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use statrs::distribution::{ChiSquared, ContinuousCDF};
 
 use crate::io;
 use crate::plot::{self, FONT};
+use crate::stats;
 use crate::swap_md::{FIG5_PANELS, Fig5MdParams};
 
 /// Output of `fig5_hydro`.
@@ -467,64 +467,9 @@ fn read_profiles(path: &std::path::Path, value: &str, times: &[f64]) -> anyhow::
     Ok(Profiles { rho, x: xs })
 }
 
-/// Average of consecutive groups of `k` cells.
-fn gcd(a: usize, b: usize) -> usize {
-    if b == 0 { a } else { gcd(b, a % b) }
-}
-
-fn coarsen(v: &[f64], k: usize) -> Vec<f64> {
-    v.chunks(k)
-        .map(|c| c.iter().sum::<f64>() / c.len() as f64)
-        .collect()
-}
-
-/// Skewness `<(x - <x>)^3> / <(x - <x>)^2>^{3/2}` of a density profile on a periodic box: the
-/// centre is the circular mean, positions are unwrapped to `[-L/2, L/2)` around it.
-pub fn skewness(x: &[f64], rho: &[f64], box_len: f64) -> f64 {
-    let k = 2.0 * std::f64::consts::PI / box_len;
-    let (s, c) = x.iter().zip(rho).fold((0.0, 0.0), |(s, c), (&xi, &r)| {
-        (s + r * (k * xi).sin(), c + r * (k * xi).cos())
-    });
-    let centre = s.atan2(c) / k;
-    let d: Vec<f64> = x
-        .iter()
-        .map(|&xi| (xi - centre + 0.5 * box_len).rem_euclid(box_len) - 0.5 * box_len)
-        .collect();
-    let m0: f64 = rho.iter().sum();
-    let m1: f64 = d.iter().zip(rho).map(|(d, r)| d * r).sum::<f64>() / m0;
-    let m2: f64 = d
-        .iter()
-        .zip(rho)
-        .map(|(d, r)| (d - m1).powi(2) * r)
-        .sum::<f64>()
-        / m0;
-    let m3: f64 = d
-        .iter()
-        .zip(rho)
-        .map(|(d, r)| (d - m1).powi(3) * r)
-        .sum::<f64>()
-        / m0;
-    m3 / m2.powf(1.5)
-}
-
-/// Standard error of [`skewness`] of the mean profile from independent bin errors `sem`
-/// (linear error propagation with the exact gradient by central differences).
-fn skewness_sem(x: &[f64], rho: &[f64], sem: &[f64], box_len: f64) -> f64 {
-    let mut var = 0.0;
-    let mut r = rho.to_vec();
-    for b in 0..rho.len() {
-        if sem[b] == 0.0 {
-            continue;
-        }
-        let h = 1e-3 * sem[b];
-        r[b] = rho[b] + h;
-        let up = skewness(x, &r, box_len);
-        r[b] = rho[b] - h;
-        let dn = skewness(x, &r, box_len);
-        r[b] = rho[b];
-        var += ((up - dn) / (2.0 * h) * sem[b]).powi(2);
-    }
-    var.sqrt()
+/// Skewness of a density profile on the periodic box ([`stats::moments`]).
+fn skewness(x: &[f64], rho: &[f64], box_len: f64) -> f64 {
+    stats::moments(x, rho, box_len)[3]
 }
 
 impl Fig5Figure {
@@ -555,9 +500,10 @@ impl Fig5Figure {
             "theory grids must be multiples of the MD bins"
         );
         let kk = kin.x.len() / nb;
+        let bin_width = setup.box_len / nb as f64;
         // kinetic vs hydro distance on their common (coarsest shared) grid: both are cell
         // averages, so averaging the finer one onto the coarser cells is exact
-        let n_common = gcd(hy.x.len(), kin.x.len());
+        let n_common = stats::gcd(hy.x.len(), kin.x.len());
         let (k_hy, k_kin) = (hy.x.len() / n_common, kin.x.len() / n_common);
         let grid = Grid::new(0.0, setup.box_len, n_common)?;
         let mass = setup.n_particles as f64;
@@ -569,29 +515,29 @@ impl Fig5Figure {
             let mut dist = Vec::new();
             let mut sk = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
             for (m, &tm) in times.iter().enumerate() {
-                let kin_bins = coarsen(&kin.rho[p][m], kk);
-                // chi-square over bins with a non-zero ensemble error bar; the histogram total is
-                // fixed (N particles, periodic box) in MD and kinetic alike: one constraint
-                let (mut chi2, mut used, mut empty) = (0.0, 0usize, 0usize);
-                for ((&mean, &s), &theory) in
-                    md.rho[p][m].iter().zip(&md_sem.rho[p][m]).zip(&kin_bins)
-                {
-                    if s > 0.0 {
-                        chi2 += ((mean - theory) / s).powi(2);
-                        used += 1;
-                    } else {
-                        empty += 1;
-                    }
-                }
-                let dof = used.saturating_sub(1).max(1);
-                let pval = ChiSquared::new(dof as f64)?.sf(chi2);
+                let kin_bins = stats::coarsen(&kin.rho[p][m], kk);
+                // chi-square with the ensemble's own error bars (t -> normal per bin, sparse
+                // tail bins left out); the histogram total is fixed (N particles, periodic box)
+                // in MD and kinetic alike: one constraint
+                let counts: Vec<f64> = kin_bins.iter().map(|k| k * bin_width).collect();
+                let c = stats::ensemble_chi2(
+                    &md.rho[p][m],
+                    &md_sem.rho[p][m],
+                    &kin_bins,
+                    &counts,
+                    setup.realizations,
+                    stats::MIN_EXPECTED_COUNT,
+                    1,
+                );
+                let (chi2, dof, pval, sparse) = (c.chi2, c.dof, c.p_value, c.bins_sparse);
                 let d = l1_distance(
                     &grid,
-                    &coarsen(&kin.rho[p][m], k_kin),
-                    &coarsen(&hy.rho[p][m], k_hy),
+                    &stats::coarsen(&kin.rho[p][m], k_kin),
+                    &stats::coarsen(&hy.rho[p][m], k_hy),
                 ) / mass;
                 let s_md = skewness(&md.x, &md.rho[p][m], setup.box_len);
-                let s_md_err = skewness_sem(&md.x, &md.rho[p][m], &md_sem.rho[p][m], setup.box_len);
+                let s_md_err =
+                    stats::moments_sem(&md.x, &md.rho[p][m], &md_sem.rho[p][m], setup.box_len)[3];
                 let s_kin = skewness(&kin.x, &kin.rho[p][m], setup.box_len);
                 let s_hy = skewness(&hy.x, &hy.rho[p][m], setup.box_len);
                 dist.push(d);
@@ -600,7 +546,7 @@ impl Fig5Figure {
                 sk.2.push(s_kin);
                 sk.3.push(s_hy);
                 rows.push(json!({
-                    "t": tm, "chi2": chi2, "dof": dof, "p_value": pval, "bins_without_particles": empty,
+                    "t": tm, "chi2": chi2, "dof": dof, "p_value": pval, "sparse_bins_left_out": sparse,
                     "l1_kinetic_hydro_rel": d,
                     "skewness_md": s_md, "skewness_md_sem": s_md_err, "skewness_kinetic": s_kin, "skewness_hydro": s_hy,
                 }));
@@ -756,41 +702,6 @@ impl Fig5Figure {
 mod tests {
     use super::*;
     use crate::swap_md::BraggBath;
-
-    #[test]
-    fn skewness_of_symmetric_and_skewed_profiles() {
-        let l = 100.0;
-        let x: Vec<f64> = (0..400).map(|i| (i as f64 + 0.5) * l / 400.0).collect();
-        // symmetric bump across the periodic seam: zero skewness
-        let sym: Vec<f64> = x
-            .iter()
-            .map(|&x| {
-                (-(x - 2.0f64)
-                    .rem_euclid(l)
-                    .min((2.0 - x).rem_euclid(l))
-                    .powi(2)
-                    / 20.0)
-                    .exp()
-            })
-            .collect();
-        assert!(skewness(&x, &sym, l).abs() < 1e-10);
-        // exponential-tailed profile to the right: positive skewness (~2 for an exponential)
-        let right: Vec<f64> = x
-            .iter()
-            .map(|&x| {
-                if x > 30.0 {
-                    (-(x - 30.0) / 5.0).exp()
-                } else {
-                    0.0
-                }
-            })
-            .collect();
-        let s = skewness(&x, &right, l);
-        assert!(s > 1.5 && s < 2.1, "{s}");
-        let left: Vec<f64> = right.iter().rev().cloned().collect();
-        let xr: Vec<f64> = x.clone();
-        assert!((skewness(&xr, &left, l) + s).abs() < 1e-9);
-    }
 
     /// The three Fig. 5 stages end to end on a small setup (quick MD ensemble, coarse theory
     /// grids), and the deterministic checks: particle number, bounds, kinetic-vs-hydro distance

@@ -1,6 +1,7 @@
 //! The stage kinds of `burgers-repro`: one module per stage family, each with a params
 //! struct per stage kind (`#[serde(deny_unknown_fields)]`), its `validate` and `run`.
-//! Shared helpers: [`io`] (atomic Parquet) and [`plot`] (embedded font, PNG+SVG).
+//! Shared helpers: [`io`] (atomic Parquet), [`plot`] (embedded font, PNG+SVG) and [`stats`]
+//! (the statistics of the agreement checks, used by the stages' provenance and by [`verify`]).
 //!
 //! To add a stage kind: add its module below, one variant to [`Kind`] and one arm in
 //! each `match` of the `StageKind` impl, and its entries in `pipeline.yaml`.
@@ -14,6 +15,7 @@ use serde::{Deserialize, Serialize};
 pub mod fig5;
 pub mod io;
 pub mod plot;
+pub mod stats;
 pub mod swap_md;
 pub mod tg;
 pub mod transport_swap;
@@ -24,8 +26,6 @@ pub mod verify;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Kind {
-    /// Placeholder until the first physics stage lands (writes nothing, accepts no params).
-    Placeholder(Placeholder),
     /// Velocity-swap transport coefficients u, u', D (Fig. 4 data), [`transport_swap`].
     TransportSwap(transport_swap::TransportSwap),
     /// Fig. 4 from `data/transport_swap.parquet`, [`transport_swap`].
@@ -54,15 +54,9 @@ pub enum Kind {
     TgAudit(tg::TgFigure),
 }
 
-/// Parameters of [`Kind::Placeholder`].
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Placeholder {}
-
 impl StageKind for Kind {
     fn validate(&self) -> Vec<FieldError> {
         match self {
-            Kind::Placeholder(_) => Vec::new(),
             Kind::TransportSwap(p) => p.validate(),
             Kind::Fig4(p) => p.validate(),
             Kind::MdRelaxation(p) => p.validate(),
@@ -77,22 +71,21 @@ impl StageKind for Kind {
         }
     }
 
-    fn run(&self, _ctx: &StageContext) -> anyhow::Result<()> {
+    fn run(&self, ctx: &StageContext) -> anyhow::Result<()> {
         match self {
-            Kind::Placeholder(_) => Ok(()),
-            Kind::TransportSwap(p) => p.run(_ctx),
-            Kind::Fig4(p) => p.run(_ctx),
-            Kind::MdRelaxation(p) => p.run(_ctx),
-            Kind::MdProfiles(p) => p.run(_ctx),
-            Kind::Fig5Hydro(p) => p.run(_ctx),
-            Kind::Fig5Kinetic(p) => p.run(_ctx),
-            Kind::Fig5(p) => p.run(_ctx),
-            Kind::TgTransport(p) => p.run(_ctx),
-            Kind::TgFullDiffusion(p) => p.run(_ctx),
-            Kind::TgSpectrum(p) => p.run(_ctx),
-            Kind::TgFig3(p) => p.run_fig3(_ctx),
-            Kind::TgFig6(p) => p.run_fig6(_ctx),
-            Kind::TgAudit(p) => p.run_audit(_ctx),
+            Kind::TransportSwap(p) => p.run(ctx),
+            Kind::Fig4(p) => p.run(ctx),
+            Kind::MdRelaxation(p) => p.run(ctx),
+            Kind::MdProfiles(p) => p.run(ctx),
+            Kind::Fig5Hydro(p) => p.run(ctx),
+            Kind::Fig5Kinetic(p) => p.run(ctx),
+            Kind::Fig5(p) => p.run(ctx),
+            Kind::TgTransport(p) => p.run(ctx),
+            Kind::TgFullDiffusion(p) => p.run(ctx),
+            Kind::TgSpectrum(p) => p.run(ctx),
+            Kind::TgFig3(p) => p.run_fig3(ctx),
+            Kind::TgFig6(p) => p.run_fig6(ctx),
+            Kind::TgAudit(p) => p.run_audit(ctx),
         }
     }
 }

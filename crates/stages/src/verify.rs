@@ -2,7 +2,7 @@
 //! the CI regression of every figure's data against committed references
 //! (`tests/reference/<profile>.json`), SVG provenance, and the generated `AUDIT.md`.
 //!
-//! Every check is a pure function of the data ([`stats`] holds the statistics, unit-tested on
+//! Every check is a pure function of the data ([`crate::stats`] holds the statistics, unit-tested on
 //! synthetic data); the loaders in [`checks`] read the files declared in `pipeline.yaml`.
 //! The regression ([`regression`]) compares rounded scalar summaries (never raw trajectories)
 //! with tolerances derived from error bars or from the recorded convergence error.
@@ -10,7 +10,6 @@
 pub mod audit;
 pub mod checks;
 pub mod regression;
-pub mod stats;
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -1,5 +1,5 @@
 //! Loaders: read each figure's Parquet data (and manifest records), run the checks of
-//! [`super::stats`] and fill the regression [`Summary`].
+//! [`crate::stats`] and fill the regression [`Summary`].
 
 use std::collections::BTreeMap;
 
@@ -7,9 +7,9 @@ use anyhow::Context as _;
 use polars::prelude::{DataFrame, DataType};
 
 use super::regression::{Quantity, Summary};
-use super::stats;
 use super::{Check, Data};
 use crate::io;
+use crate::stats;
 
 /// Every check of every figure whose data the pipeline declares.
 pub fn all(data: &Data, summary: &mut Summary) -> Vec<Check> {
@@ -292,10 +292,36 @@ fn fig2(data: &Data, summary: &mut Summary, out: &mut Vec<Check>) -> anyhow::Res
         let dens = io::column_f64(&df, "density")?;
         let sem = io::column_f64(&df, "density_sem")?;
         let th = io::column_f64(&df, "theory")?;
+        let rec = data
+            .record_of(FIG2_V)
+            .context("no manifest record for the Fig. 2 stage")?;
+        let param = |k: &str| {
+            rec.params
+                .get(k)
+                .and_then(|v| v.as_f64())
+                .with_context(|| format!("md_relaxation params: {k}"))
+        };
+        let (n_part, reals) = (param("n_particles")?, param("realizations")? as usize);
+        let lam = io::column_f64(&df, "lambda")?;
         for w in ["initial", "final"] {
             let idx: Vec<usize> = (0..which.len()).filter(|&i| which[i] == w).collect();
-            let (chi2, dof, p) =
-                stats::chi2_sem(&pick(&dens, &idx), &pick(&sem, &idx), &pick(&th, &idx), 1);
+            // expected count per realization: density (per unit velocity, normalised) N width
+            let width = if idx.len() > 1 {
+                (lam[idx[1]] - lam[idx[0]]).abs()
+            } else {
+                0.0
+            };
+            let counts: Vec<f64> = idx.iter().map(|&i| th[i] * n_part * width).collect();
+            let c = stats::ensemble_chi2(
+                &pick(&dens, &idx),
+                &pick(&sem, &idx),
+                &pick(&th, &idx),
+                &counts,
+                reals,
+                stats::MIN_EXPECTED_COUNT,
+                1,
+            );
+            let (chi2, dof, p) = (c.chi2, c.dof, c.p_value);
             let c = Check::new(
                 if w == "final" {
                     &["eq20", "fig2"]
@@ -303,7 +329,10 @@ fn fig2(data: &Data, summary: &mut Summary, out: &mut Vec<Check>) -> anyhow::Res
                     &["fig2"]
                 },
                 format!("fig2.{w}_velocity_histogram_chi2"),
-                format!("chi2 = {chi2:.1} / {dof} dof, p = {p:.3}"),
+                format!(
+                    "chi2 = {chi2:.1} / {dof} dof, p = {p:.3} (t->normal per bin, {} sparse bins left out)",
+                    c.bins_sparse
+                ),
                 "p >= 1e-3",
                 p >= 1e-3,
                 FIG2_V,
@@ -364,6 +393,11 @@ fn fig5(data: &Data, summary: &mut Summary, out: &mut Vec<Check>) -> anyhow::Res
         .get("n_particles")
         .and_then(|v| v.as_f64())
         .context("md_profiles params: n_particles")?;
+    let reals = setup
+        .params
+        .get("realizations")
+        .and_then(|v| v.as_f64())
+        .context("md_profiles params: realizations")? as usize;
     let mdm = profiles(&md, "rho_mean")?;
     let mds = profiles(&md, "rho_sem")?;
     for ((panel, tb), (x, r)) in &mdm {
@@ -451,6 +485,8 @@ fn fig5(data: &Data, summary: &mut Summary, out: &mut Vec<Check>) -> anyhow::Res
         // chi-square of MD vs kinetic per (panel, t): Bonferroni over all tests, family alpha 0.01
         let n_tests = mdm.len();
         let alpha = 0.01 / n_tests as f64;
+        let n_bins = mdm.values().next().map_or(1, |(x, _)| x.len());
+        let bin_width = box_len / n_bins as f64;
         let mut per_panel: BTreeMap<String, (f64, String, usize)> = BTreeMap::new();
         for ((panel, tb), (_, r)) in &mdm {
             let key = (panel.clone(), *tb);
@@ -465,7 +501,17 @@ fn fig5(data: &Data, summary: &mut Summary, out: &mut Vec<Check>) -> anyhow::Res
                 "kinetic grid is not a multiple of the MD bins"
             );
             let kb = stats::coarsen(kr, kr.len() / r.len());
-            let (chi2, dof, p) = stats::chi2_sem(r, &mds[&key].1, &kb, 1);
+            let counts: Vec<f64> = kb.iter().map(|k| k * bin_width).collect();
+            let c = stats::ensemble_chi2(
+                r,
+                &mds[&key].1,
+                &kb,
+                &counts,
+                reals,
+                stats::MIN_EXPECTED_COUNT,
+                1,
+            );
+            let (chi2, dof, p) = (c.chi2, c.dof, c.p_value);
             summary.put(
                 "fig5",
                 format!("chi2_md_vs_kinetic[{panel},t={}]", f64::from_bits(*tb)),
@@ -506,8 +552,11 @@ fn fig5(data: &Data, summary: &mut Summary, out: &mut Vec<Check>) -> anyhow::Res
                     continue;
                 };
                 // compare on the common (coarsest shared) grid: both are cell averages
-                let n = gcd(hr.len(), kr.len());
-                let (hc, kc) = (coarsen(hr, hr.len() / n), coarsen(kr, kr.len() / n));
+                let n = stats::gcd(hr.len(), kr.len());
+                let (hc, kc) = (
+                    stats::coarsen(hr, hr.len() / n),
+                    stats::coarsen(kr, kr.len() / n),
+                );
                 let dx = box_len / n as f64;
                 let mass = hc.iter().sum::<f64>() * dx;
                 dist.entry(panel.clone())
@@ -863,17 +912,6 @@ fn tg_convergence(data: &Data, summary: &mut Summary, out: &mut Vec<Check>) -> a
         }
     }
     Ok(())
-}
-
-fn gcd(a: usize, b: usize) -> usize {
-    if b == 0 { a } else { gcd(b, a % b) }
-}
-
-/// Average `k` consecutive cells (cell averages onto a `k`-times coarser grid).
-fn coarsen(v: &[f64], k: usize) -> Vec<f64> {
-    v.chunks(k)
-        .map(|c| c.iter().sum::<f64>() / c.len() as f64)
-        .collect()
 }
 
 #[cfg(test)]

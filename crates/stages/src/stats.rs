@@ -1,6 +1,6 @@
 //! The statistics behind the checks, as pure functions (unit-tested on synthetic data).
 
-use statrs::distribution::{Binomial, ChiSquared, ContinuousCDF, DiscreteCDF, Normal};
+use statrs::distribution::{Binomial, ChiSquared, ContinuousCDF, DiscreteCDF, Normal, StudentsT};
 
 /// Largest relative difference `|a - b| / |a|` (absolute where `a == 0`).
 pub fn max_rel_diff(a: &[f64], b: &[f64]) -> f64 {
@@ -136,6 +136,80 @@ pub fn chi2_sem(obs: &[f64], sem: &[f64], theory: &[f64], constraints: usize) ->
     (chi2, dof, p)
 }
 
+/// Chi-square of an ensemble-mean histogram against a theory, with error bars estimated from
+/// the same ensemble of `realizations` independent runs.
+///
+/// With the standard error itself estimated from R realizations, `t = (mean - theory) / sem`
+/// follows Student's t with R - 1 degrees of freedom, not a unit normal: the naive sum of
+/// `t^2` has mean (R-1)/(R-3) per bin (1.4 for R = 8) and heavy tails, and over-rejects.
+/// Each bin's t is therefore mapped to the normal deviate of the same tail probability,
+/// `z = Phi^{-1}(F_{t,R-1}(t))`, and `chi2 = sum z^2` is compared with chi-square(dof).
+/// Student's t needs bin values that are roughly normal per realization: only bins whose
+/// expected count per realization `expected_counts[i]` is at least `min_count` enter (the
+/// sparse tails, where a bin holds 0 or 1 particle, are counted in `bins_sparse`).
+/// `constraints` degrees of freedom are removed (1 for a histogram of fixed total).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct EnsembleChi2 {
+    pub chi2: f64,
+    pub dof: usize,
+    pub p_value: f64,
+    pub bins_used: usize,
+    pub bins_sparse: usize,
+}
+
+/// Smallest expected count per realization for a histogram bin to enter [`ensemble_chi2`]
+/// (Cochran's rule of thumb for the normal approximation of counts).
+pub const MIN_EXPECTED_COUNT: f64 = 5.0;
+
+pub fn ensemble_chi2(
+    mean: &[f64],
+    sem: &[f64],
+    theory: &[f64],
+    expected_counts: &[f64],
+    realizations: usize,
+    min_count: f64,
+    constraints: usize,
+) -> EnsembleChi2 {
+    assert!(
+        realizations >= 2,
+        "a standard error needs >= 2 realizations"
+    );
+    let t_dist = StudentsT::new(0.0, 1.0, (realizations - 1) as f64).expect("dof > 0");
+    let normal = Normal::standard();
+    let (mut chi2, mut used, mut sparse) = (0.0, 0usize, 0usize);
+    for i in 0..mean.len() {
+        if !(expected_counts[i] >= min_count) || !(sem[i] > 0.0) {
+            sparse += 1;
+            continue;
+        }
+        let t = (mean[i] - theory[i]) / sem[i];
+        // the tail probability of |t| mapped to the normal deviate with the same tail
+        // (computed from the far tail: no cancellation in 1 - cdf)
+        let tail = t_dist.sf(t.abs());
+        let z = if tail > 0.0 {
+            -normal.inverse_cdf(tail)
+        } else {
+            f64::INFINITY
+        };
+        chi2 += z * z;
+        used += 1;
+    }
+    let dof = used.saturating_sub(constraints).max(1);
+    let p_value = ChiSquared::new(dof as f64).expect("dof > 0").sf(chi2);
+    EnsembleChi2 {
+        chi2,
+        dof,
+        p_value,
+        bins_used: used,
+        bins_sparse: sparse,
+    }
+}
+
+/// Greatest common divisor (cell counts of two grids: their common coarse grid).
+pub fn gcd(a: usize, b: usize) -> usize {
+    if b == 0 { a } else { gcd(b, a % b) }
+}
+
 /// Is the sequence strictly decreasing?
 pub fn strictly_decreasing(v: &[f64]) -> bool {
     v.windows(2).all(|w| w[1] < w[0])
@@ -143,7 +217,7 @@ pub fn strictly_decreasing(v: &[f64]) -> bool {
 
 /// Moments of a density profile on a periodic box of length `box_len` with bin centres `x`:
 /// [mass, mean, variance, skewness]. The centre is the circular mean; positions are unwrapped
-/// to `[-L/2, L/2)` around it (as in [`crate::fig5::skewness`]); mass = sum rho dx.
+/// to `[-L/2, L/2)` around it; mass = sum rho dx.
 pub fn moments(x: &[f64], rho: &[f64], box_len: f64) -> [f64; 4] {
     let dx = box_len / x.len() as f64;
     let k = 2.0 * std::f64::consts::PI / box_len;
@@ -293,6 +367,71 @@ mod tests {
         assert!(p < 1e-3, "a 2-sigma shift in every bin fails: p = {p:.2e}");
     }
 
+    /// Synthetic ensembles of R = 8 realizations drawn from the theory: the naive chi-square
+    /// of (mean - theory)/sem rejects far too often, the t-to-normal one at the nominal rate;
+    /// a one-sigma shift in every bin is detected.
+    #[test]
+    fn ensemble_chi2_has_the_nominal_size_with_estimated_errors() {
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let (nb, r, trials) = (60usize, 8usize, 400usize);
+        let theory: Vec<f64> = (0..nb)
+            .map(|i| 20.0 + 10.0 * (i as f64 * 0.1).sin())
+            .collect();
+        let counts = theory.clone();
+        let draw = |rng: &mut ChaCha8Rng, shift: f64| -> (Vec<f64>, Vec<f64>) {
+            let mut mean = vec![0.0; nb];
+            let mut sem = vec![0.0; nb];
+            for i in 0..nb {
+                let xs: Vec<f64> = (0..r)
+                    .map(|_| {
+                        theory[i]
+                            + shift * theory[i].sqrt() / (r as f64).sqrt()
+                            + theory[i].sqrt() * rng.sample::<f64, _>(StandardNormal)
+                    })
+                    .collect();
+                let m = xs.iter().sum::<f64>() / r as f64;
+                let v = xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (r - 1) as f64;
+                mean[i] = m;
+                sem[i] = (v / r as f64).sqrt();
+            }
+            (mean, sem)
+        };
+        let (mut rej_new, mut rej_naive, mut rej_shift) = (0, 0, 0);
+        for _ in 0..trials {
+            let (m, s) = draw(&mut rng, 0.0);
+            if ensemble_chi2(&m, &s, &theory, &counts, r, 5.0, 0).p_value < 0.01 {
+                rej_new += 1;
+            }
+            if chi2_sem(&m, &s, &theory, 0).2 < 0.01 {
+                rej_naive += 1;
+            }
+            let (m, s) = draw(&mut rng, 1.0);
+            if ensemble_chi2(&m, &s, &theory, &counts, r, 5.0, 0).p_value < 0.01 {
+                rej_shift += 1;
+            }
+        }
+        println!(
+            "R = {r}, {nb} bins, {trials} trials at alpha = 0.01: rejections t->normal {rej_new}, \
+             naive {rej_naive}, one-sigma shift detected {rej_shift}"
+        );
+        // binomial(400, 0.01): mean 4, P(X > 12) < 1e-3
+        assert!(
+            rej_new <= 12,
+            "t->normal chi-square over-rejects: {rej_new}/{trials}"
+        );
+        assert!(
+            rej_naive > 100,
+            "the naive statistic is expected to over-reject"
+        );
+        assert!(rej_shift > trials / 2, "power: {rej_shift}/{trials}");
+        // sparse bins are excluded and counted
+        let (m, s) = draw(&mut rng, 0.0);
+        let mut few = counts.clone();
+        few[0] = 1.0;
+        let c = ensemble_chi2(&m, &s, &theory, &few, r, 5.0, 1);
+        assert_eq!((c.bins_used, c.bins_sparse, c.dof), (nb - 1, 1, nb - 2));
+    }
+
     #[test]
     fn moments_of_a_gaussian_and_their_errors() {
         let l = 40.0;
@@ -346,9 +485,52 @@ mod tests {
         }
     }
 
+    fn skew(x: &[f64], rho: &[f64], l: f64) -> f64 {
+        moments(x, rho, l)[3]
+    }
+
+    #[test]
+    fn skewness_of_symmetric_and_skewed_profiles() {
+        let l = 100.0;
+        let x: Vec<f64> = (0..400).map(|i| (i as f64 + 0.5) * l / 400.0).collect();
+        // symmetric bump across the periodic seam: zero skewness
+        let sym: Vec<f64> = x
+            .iter()
+            .map(|&x| {
+                (-(x - 2.0f64)
+                    .rem_euclid(l)
+                    .min((2.0 - x).rem_euclid(l))
+                    .powi(2)
+                    / 20.0)
+                    .exp()
+            })
+            .collect();
+        assert!(skew(&x, &sym, l).abs() < 1e-10);
+        // exponential-tailed profile to the right: positive skewness (~2 for an exponential)
+        let right: Vec<f64> = x
+            .iter()
+            .map(|&x| {
+                if x > 30.0 {
+                    (-(x - 30.0) / 5.0).exp()
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let s = skew(&x, &right, l);
+        assert!(s > 1.5 && s < 2.1, "{s}");
+        let left: Vec<f64> = right.iter().rev().cloned().collect();
+        let xr: Vec<f64> = x.clone();
+        assert!((skew(&xr, &left, l) + s).abs() < 1e-9);
+    }
+
     #[test]
     fn helpers() {
         assert!(strictly_decreasing(&[3.0, 2.0, 1.0]) && !strictly_decreasing(&[3.0, 3.0]));
+        assert_eq!(
+            (gcd(4000, 1000), gcd(1000, 400), gcd(200, 7)),
+            (1000, 200, 1)
+        );
         assert_eq!(coarsen(&[1.0, 3.0, 5.0, 7.0], 2), vec![2.0, 6.0]);
         assert_eq!(
             interp(&[0.0, 1.0, 2.0], &[0.0, 10.0, 30.0], 1.5),
