@@ -290,6 +290,17 @@ impl Bins {
 /// Wrap `x` into the periodic box `[0, len)`.
 #[inline]
 pub fn wrap(x: f64, len: f64) -> f64 {
+    // fast paths (no division): one period away at most; x - len is exact for x in [len, 2 len]
+    if (0.0..len).contains(&x) {
+        return x;
+    }
+    if x >= len && x < 2.0 * len {
+        return x - len;
+    }
+    if x < 0.0 && x >= -len {
+        let y = x + len;
+        return if y >= len { 0.0 } else { y };
+    }
     let y = x - len * (x / len).floor();
     if y >= len { 0.0 } else { y }
 }

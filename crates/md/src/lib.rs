@@ -28,7 +28,7 @@ pub use fermionic::{
     CellAlgorithm, CellCounters, DuplicateRule, FermionicState, LatticeStationary,
     canonical_occupations,
 };
-pub use sampler::{Component, MixtureSampler};
+pub use sampler::{AliasTable, Component, MixtureSampler};
 
 /// Errors of the molecular-dynamics library.
 #[derive(Debug, thiserror::Error, PartialEq)]

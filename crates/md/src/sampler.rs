@@ -4,6 +4,10 @@
 //! two-component mixture with weights `1/(1+b)`, `b/(1+b)`, centres `∓λ_B` and standard
 //! deviation `σ/√2` (note: σ in (104) is *not* the standard deviation). The physics crate
 //! `kinetic::bath::Bath::components()` provides the components; this module only samples them.
+//!
+//! [`AliasTable`] is the Walker/Vose alias method for a discrete distribution (one 64-bit
+//! random word per draw); the fermionic cell algorithm uses it for the bath's level
+//! probabilities.
 
 use rand::Rng;
 use rand_distr::StandardNormal;
@@ -22,11 +26,18 @@ pub struct Component {
     pub std_dev: f64,
 }
 
-/// Exact sampler (component by inverse CDF of the weights, normal by ziggurat).
+/// Sampler of the mixture (component by inverse CDF of the weights on one 32-bit word, normal
+/// by ziggurat).
+///
+/// Approximation, stated and bounded: the component is chosen by comparing a uniform 32-bit
+/// integer with the cumulative weights rounded to multiples of `2^-32`, so each component
+/// probability is off by at most `2^-32 ≈ 2.3e-10` (absolute). At the paper's largest
+/// ensembles (~3e9 collisions) the statistical resolution of a probability is ~2e-5, five
+/// orders of magnitude coarser.
 #[derive(Debug, Clone)]
 pub struct MixtureSampler {
-    /// cumulative normalised weights, last entry exactly 1
-    cumulative: Vec<f64>,
+    /// `cumulative * 2^32` rounded (last = 2^32): component `i` iff `u32 < cut[i]` first
+    cut: Vec<u64>,
     components: Vec<Component>,
 }
 
@@ -73,10 +84,11 @@ impl MixtureSampler {
             })
             .collect();
         *cumulative.last_mut().expect("non-empty") = 1.0;
-        Ok(Self {
-            cumulative,
-            components,
-        })
+        let cut = cumulative
+            .iter()
+            .map(|&c| (c * 4_294_967_296.0).round() as u64)
+            .collect();
+        Ok(Self { cut, components })
     }
 
     /// The Bragg-split bath (104) with parameters (σ, λ_B, b), normalised.
@@ -115,18 +127,31 @@ impl MixtureSampler {
         c.center + c.std_dev * z
     }
 
-    /// Draw only the component index (probability = its weight).
+    /// Draw only the component index (probability = its weight, to within `2^-32`: see the
+    /// type's documentation). One 32-bit word.
     #[inline(always)]
     pub fn pick<R: Rng + ?Sized>(&self, rng: &mut R) -> usize {
-        if self.components.len() == 1 {
-            0
-        } else {
-            let u: f64 = rng.random();
-            self.cumulative
-                .iter()
-                .position(|&cw| u < cw)
-                .unwrap_or(self.components.len() - 1)
+        match self.cut.len() {
+            1 => 0,
+            2 => usize::from(u64::from(rng.next_u32()) >= self.cut[0]),
+            n => {
+                let u = u64::from(rng.next_u32());
+                self.cut.iter().position(|&c| u < c).unwrap_or(n - 1)
+            }
         }
+    }
+
+    /// Probability that [`Self::pick`] returns each component (the rounded weights).
+    pub fn pick_probabilities(&self) -> Vec<f64> {
+        let mut prev = 0u64;
+        self.cut
+            .iter()
+            .map(|&c| {
+                let p = (c - prev) as f64 / 4_294_967_296.0;
+                prev = c;
+                p
+            })
+            .collect()
     }
 
     /// Probability density at `x`.
@@ -197,6 +222,125 @@ impl MixtureSampler {
     }
 }
 
+/// Walker/Vose alias table of a discrete distribution on `0..n`: one uniform 64-bit word per
+/// draw, its top `m` bits (`2^m >= n` columns, padded with zero-weight columns) choose a
+/// column, its low `64 - m` bits are compared with the column's acceptance threshold.
+///
+/// Approximation, stated and bounded: the thresholds are the Vose probabilities (computed in
+/// f64, relative rounding ~1e-16) rounded to multiples of `2^-(64-m)`, so each column's
+/// acceptance probability is off by less than `2^-(64-m)`; a column has weight `2^-m`, an
+/// outcome collects from at most `2^m` columns, hence every outcome probability is off by less
+/// than `2^-(63-m)` absolute (`< 2^-51` for the ~512 levels of a Fig. 5 cell) on top of the
+/// f64 rounding. [`Self::probabilities`] returns the exact law the table implements, so tests
+/// compare it with the target weights.
+#[derive(Debug, Clone)]
+pub struct AliasTable {
+    /// `64 - m`
+    shift: u32,
+    /// `m`
+    bits: u32,
+    /// per column: (acceptance threshold on `u << m`, alias)
+    cols: Vec<(u64, u32)>,
+    n: usize,
+}
+
+impl AliasTable {
+    /// Table of the distribution proportional to `weights` (non-negative, finite, positive sum).
+    pub fn new(weights: &[f64]) -> Result<Self, MdError> {
+        let n = weights.len();
+        if n == 0 || n > (1 << 31) {
+            return Err(invalid("weights", "need 1 ..= 2^31 outcomes"));
+        }
+        if weights.iter().any(|w| !(*w >= 0.0 && w.is_finite())) {
+            return Err(invalid("weights", "must be finite and >= 0"));
+        }
+        let total: f64 = weights.iter().sum();
+        if !(total > 0.0) {
+            return Err(invalid("weights", "total weight is zero"));
+        }
+        let bits = (n.next_power_of_two().trailing_zeros()).max(1);
+        let cols_n = 1usize << bits;
+        // Vose: scaled probabilities p_j = w_j cols_n / total; split into small (< 1) and large
+        let mut p: Vec<f64> = (0..cols_n)
+            .map(|j| weights.get(j).map_or(0.0, |w| w * cols_n as f64 / total))
+            .collect();
+        let mut alias: Vec<u32> = (0..cols_n as u32).collect();
+        let (mut small, mut large): (Vec<usize>, Vec<usize>) =
+            (0..cols_n).partition(|&j| p[j] < 1.0);
+        while let (Some(&s), Some(&l)) = (small.last(), large.last()) {
+            small.pop();
+            alias[s] = l as u32;
+            p[l] = (p[l] + p[s]) - 1.0;
+            if p[l] < 1.0 {
+                large.pop();
+                small.push(l);
+            }
+        }
+        // leftovers (rounding): probability 1, no alias
+        for j in small.into_iter().chain(large) {
+            p[j] = 1.0;
+            alias[j] = j as u32;
+        }
+        let scale = 18_446_744_073_709_551_616.0; // 2^64
+        let cols = p
+            .iter()
+            .zip(&alias)
+            .map(|(&pj, &a)| {
+                let thr = if pj >= 1.0 {
+                    u64::MAX
+                } else {
+                    (pj.max(0.0) * scale) as u64
+                };
+                (thr, a)
+            })
+            .collect();
+        Ok(Self {
+            shift: 64 - bits,
+            bits,
+            cols,
+            n,
+        })
+    }
+
+    /// Number of outcomes.
+    pub fn len(&self) -> usize {
+        self.n
+    }
+
+    /// Never empty (construction requires an outcome); present for clippy's `len` rule.
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    /// Draw one outcome in `0..len()`.
+    #[inline(always)]
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> usize {
+        let u = rng.next_u64();
+        let j = (u >> self.shift) as usize;
+        let (thr, alias) = self.cols[j];
+        if (u << self.bits) < thr {
+            j
+        } else {
+            alias as usize
+        }
+    }
+
+    /// The exact law implemented by the table (threshold quantisation included).
+    pub fn probabilities(&self) -> Vec<f64> {
+        let grain = 1u128 << self.bits; // low word takes values multiple of 2^m
+        let col = 1.0 / self.cols.len() as f64;
+        let mut prob = vec![0.0; self.cols.len()];
+        for (j, &(thr, a)) in self.cols.iter().enumerate() {
+            // number of values v = grain * i (i < 2^(64-m)) with v < thr
+            let accept = (thr as u128).div_ceil(grain) as f64 / (1u128 << self.shift) as f64;
+            prob[j] += col * accept;
+            prob[a as usize] += col * (1.0 - accept);
+        }
+        prob.truncate(self.n);
+        prob
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,6 +371,53 @@ mod tests {
         let z_cdf = (below as f64 / n as f64 - p) / (p * (1.0 - p) / n as f64).sqrt();
         println!("sampler: z(mean) = {z_mean:.2}, z(cdf at 0.1) = {z_cdf:.2}, <v²> = {m2:.5}");
         assert!(z_mean.abs() < 4.0 && z_cdf.abs() < 4.0);
+    }
+
+    /// The law implemented by the alias table equals the weights (up to the stated
+    /// quantisation), and sampling agrees with it (chi-square at a fixed seed).
+    #[test]
+    fn alias_table_law_and_sampling() {
+        let w = [0.1, 0.0, 3.0, 1e-9, 0.7, 2.2, 0.0];
+        let t = AliasTable::new(&w).unwrap();
+        let total: f64 = w.iter().sum();
+        let p = t.probabilities();
+        let dmax = p
+            .iter()
+            .zip(&w)
+            .map(|(a, b)| (a - b / total).abs())
+            .fold(0.0, f64::max);
+        println!("alias table: max |P_table - w/Σw| = {dmax:.1e}");
+        assert!(dmax < 1e-15);
+        let mut rng = realization_rng(3, 0);
+        let n = 400_000;
+        let mut counts = [0u64; 7];
+        for _ in 0..n {
+            counts[t.sample(&mut rng)] += 1;
+        }
+        assert_eq!(counts[1] + counts[6], 0, "zero-weight outcomes drawn");
+        let chi2: f64 = [0, 2, 4, 5]
+            .iter()
+            .map(|&i| {
+                let e = n as f64 * p[i];
+                (counts[i] as f64 - e).powi(2) / e
+            })
+            .sum();
+        // 3 degrees of freedom (outcome 3 has expectation 4e-4, left out); P(chi2 > 16.27) = 0.001
+        println!("alias table: chi2 = {chi2:.2} (3 dof), counts {counts:?}");
+        assert!(chi2 < 16.27);
+        assert!(AliasTable::new(&[]).is_err());
+        assert!(AliasTable::new(&[0.0, 0.0]).is_err());
+        assert!(AliasTable::new(&[1.0, f64::NAN]).is_err());
+        let one = AliasTable::new(&[2.0]).unwrap();
+        assert!((0..10).all(|_| one.sample(&mut rng) == 0));
+    }
+
+    #[test]
+    fn pick_probabilities_are_the_weights() {
+        let s = MixtureSampler::bragg(6.0, 5.9, 0.3).unwrap();
+        let p = s.pick_probabilities();
+        assert!((p[0] - 1.0 / 1.3).abs() <= 2f64.powi(-32));
+        assert!((p[1] - 0.3 / 1.3).abs() <= 2f64.powi(-32));
     }
 
     #[test]

@@ -159,6 +159,23 @@ fn fermionic_cell_algorithm_convergence() {
                 (s.mean[1] - var40) / s.sem[1]
             );
         }
+        println!(
+            "homogeneous box, production cell l = 20 (Fig. 5 panels b, d), {} realizations: dt | J/rho | var | dup/particle-step | blocked",
+            4 * r
+        );
+        for dt in [0.4, 0.2, 0.1, 0.05] {
+            let (s, c) = homogeneous_box(&bath, 20.0, dt, 4 * r, rule);
+            let (d, b) = rates(&c);
+            println!(
+                "  dt = {dt:5.3}: {:.4} ± {:.4} ({:+.1}) | {:.3} ± {:.3} ({:+.1}) | {d:.2e} | {b:.3}",
+                s.mean[0],
+                s.sem[0],
+                (s.mean[0] - j40) / s.sem[0],
+                s.mean[1],
+                s.sem[1],
+                (s.mean[1] - var40) / s.sem[1]
+            );
+        }
         println!("bump spreading <(x-xc)^2>(t=20), symmetric bath (initial 6400):");
         for (l, dt) in [
             (10.0, 0.4),
@@ -168,6 +185,8 @@ fn fermionic_cell_algorithm_convergence() {
             (5.0, 0.05),
             (20.0, 0.05),
             (40.0, 0.05),
+            (20.0, 0.2),
+            (20.0, 0.1),
         ] {
             let (s, c) = spreading(l, dt, r, rule);
             let (d, _) = rates(&c);
@@ -206,7 +225,8 @@ fn fermionic_cell_algorithm_convergence() {
 }
 
 /// Cost and counters of one Fig. 5 fermionic panel (d) at the pipeline's parameters
-/// (N = 1600, box 4000, l = 20, dt = 0.2, t = 400), 8 realizations on 2 threads.
+/// (N = 1600, box 4000, l = 20, dt = 0.2, t = 400), 8 realizations on 2 threads
+/// (`MD_PANEL_REALIZATIONS=1000` runs the full paper statistics).
 #[test]
 #[ignore = "timing: run in release"]
 fn fig5_fermionic_panel_cost() {
@@ -219,7 +239,10 @@ fn fig5_fermionic_panel_cost() {
     };
     let bins = md::Bins::new(0.0, 4000.0, 200).unwrap();
     let times = [0.0, 100.0, 200.0, 400.0];
-    let r = 8;
+    let r: usize = std::env::var("MD_PANEL_REALIZATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(8);
     let start = std::time::Instant::now();
     let rows = run_shard(r, Shard::WHOLE, 5, 2, |_, rng| {
         md::fermionic::bump_profiles(&algo, &bump, 20.0, &times, &bins, rng).unwrap()
@@ -230,9 +253,10 @@ fn fig5_fermionic_panel_cost() {
     let mut c = CellCounters::default();
     rows.iter().for_each(|r| c += r.1);
     println!(
-        "panel d: {r} realizations in {wall:.2} s ({:.1} s per 1000); {c:?}; blocked fraction {:.3}; \
-         duplicates per particle-step {:.2e}, per accepted collision {:.3}",
+        "panel d: {r} realizations in {wall:.2} s ({:.1} s per 1000, {:.1} ns per proposal-thread); \
+         {c:?}; blocked fraction {:.3}; duplicates per particle-step {:.2e}, per accepted collision {:.3}",
         wall / r as f64 * 1000.0,
+        2.0 * wall / c.proposals as f64 * 1e9,
         c.blocked as f64 / c.proposals as f64,
         c.duplicates as f64 / c.particle_steps as f64,
         c.duplicates as f64 / c.accepted as f64
