@@ -1,5 +1,6 @@
 //! Computes the code version at build time: a blake3 hash of the workspace sources
-//! (`crates/**` and `xtask/**` `.rs` and `Cargo.toml`, plus `Cargo.lock`), so it works
+//! (`crates/**` and `xtask/**` `.rs` and `Cargo.toml`, plus `Cargo.lock`; integration tests,
+//! benches and examples excluded: they do not change any output), so it works
 //! without git. The git commit (if any) is looked up at run time, for provenance only.
 //!
 //! It lives in `xtask` (not in `pipeline`) so that a source edit only relinks the CLI
@@ -15,7 +16,11 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
         let p = e.path();
         let name = e.file_name();
         let name = name.to_string_lossy();
-        if name.starts_with('.') || name == "target" {
+        // tests, benches and examples do not change what a stage computes: editing them must
+        // not invalidate every output of a long (paper-profile) run
+        if name.starts_with('.')
+            || matches!(name.as_ref(), "target" | "tests" | "benches" | "examples")
+        {
             continue;
         }
         if p.is_dir() {

@@ -253,13 +253,14 @@ fn verify(common: &Common, check: bool, bless: bool) -> anyhow::Result<ExitCode>
         );
     }
     let audit = v::audit::render(&common.profile, &report.checks, &stale, regression_ran);
-    let audit_path = p.root().join("AUDIT.md");
+    let audit_path = p.root().join(v::audit::file_name(&common.profile));
     let mut audit_stale = false;
     if check {
         audit_stale = std::fs::read_to_string(&audit_path).ok().as_deref() != Some(audit.as_str());
         if audit_stale {
             println!(
-                "FAIL  AUDIT.md is stale: regenerate it with `cargo xtask verify --profile {}`",
+                "FAIL  {} is stale: regenerate it with `cargo xtask verify --profile {}`",
+                audit_path.display(),
                 common.profile
             );
         }

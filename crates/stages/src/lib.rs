@@ -38,6 +38,8 @@ pub enum Kind {
     Fig5Hydro(fig5::Fig5Hydro),
     /// Fig. 5 kinetic-equation curves, eqs. (38)/(39), [`fig5`].
     Fig5Kinetic(fig5::Fig5Kinetic),
+    /// Kinetic-vs-hydro gap of a narrow bump followed into the hydrodynamic limit, [`fig5`].
+    HydroLimit(fig5::HydroLimit),
     /// Fig. 5 figure and MD/kinetic/hydro agreement checks, [`fig5`].
     Fig5(fig5::Fig5Figure),
     /// Tonks-Girardeau u, u', Var, tau_RTA(N), D_RTA, Burgers nu (Fig. 3 data), [`tg`].
@@ -63,6 +65,7 @@ impl StageKind for Kind {
             Kind::MdProfiles(p) => p.validate(),
             Kind::Fig5Hydro(p) => p.validate(),
             Kind::Fig5Kinetic(p) => p.validate(),
+            Kind::HydroLimit(p) => p.validate(),
             Kind::Fig5(p) => p.validate(),
             Kind::TgTransport(p) => p.validate(),
             Kind::TgFullDiffusion(p) => p.validate(),
@@ -79,6 +82,7 @@ impl StageKind for Kind {
             Kind::MdProfiles(p) => p.run(ctx),
             Kind::Fig5Hydro(p) => p.run(ctx),
             Kind::Fig5Kinetic(p) => p.run(ctx),
+            Kind::HydroLimit(p) => p.run(ctx),
             Kind::Fig5(p) => p.run(ctx),
             Kind::TgTransport(p) => p.run(ctx),
             Kind::TgFullDiffusion(p) => p.run(ctx),

@@ -478,12 +478,11 @@ pub struct Fig5MdParams {
     /// collision proposals per particle used to relax each frozen cell to its stationary state
     /// before t = 0 (fermionic initial state)
     pub relax_proposals: f64,
-    /// what to do with particles that stream onto an occupied level (fermionic panels)
+    /// what to do with particles that stream onto an occupied level (fermionic panels); panel d
+    /// is always run a second time with the other rule (independent seed `seed + 4`) and written
+    /// to `data/fig5_md_rule_audit.parquet`: the audit of App. C's "no matter how this issue is
+    /// resolved, density profiles do not change significantly"
     pub duplicate_rule: DuplicateRuleParam,
-    /// also run panel d with the other duplicate rule and record the profile difference in
-    /// units of the ensemble error (audit of App. C: "no matter how this issue is resolved,
-    /// density profiles do not change significantly")
-    pub audit_duplicate_rule: bool,
     /// realizations per panel (paper: 1000)
     pub realizations: usize,
     /// ensemble seed (panel p in 0..4 uses seed + p)
@@ -514,6 +513,12 @@ impl DuplicateRuleParam {
         }
     }
 }
+
+/// Output of `md_profiles`: the four panels.
+pub const FIG5_MD_PARQUET: &str = "data/fig5_md.parquet";
+/// Output of `md_profiles`: panel d with the other duplicate rule (`panel`, `rule`, `t`, `x`,
+/// `rho_mean`, `rho_sem`).
+pub const FIG5_MD_RULE_AUDIT_PARQUET: &str = "data/fig5_md_rule_audit.parquet";
 
 /// Panels of Fig. 5: (label, fermionic?, symmetric bath?).
 pub const FIG5_PANELS: [(&str, bool, bool); 4] = [
@@ -657,7 +662,7 @@ impl Fig5MdParams {
         Ok((rows, c))
     }
 
-    /// Compute and write `data/fig5_md.parquet`.
+    /// Compute and write `data/fig5_md.parquet` and `data/fig5_md_rule_audit.parquet`.
     pub fn run(&self, ctx: &StageContext) -> anyhow::Result<()> {
         let bins = Bins::new(0.0, self.box_len, self.n_bins)?;
         let bump = GaussianBump {
@@ -666,7 +671,7 @@ impl Fig5MdParams {
             width: self.bump_width,
         };
         let nt = self.times.len();
-        let total = (FIG5_PANELS.len() * self.realizations) as u64;
+        let total = ((FIG5_PANELS.len() + 1) * self.realizations) as u64;
         let done = AtomicU64::new(0);
         let (mut panel, mut t, mut x, mut rho_mean, mut rho_sem) =
             (vec![], vec![], vec![], vec![], vec![]);
@@ -688,7 +693,7 @@ impl Fig5MdParams {
                     &tick,
                 )?;
                 let wall = start.elapsed().as_secs_f64();
-                let mut info = json!({
+                let info = json!({
                     "seed": seed, "statistics": "fermionic", "wall_s": wall,
                     "duplicate_rule": self.duplicate_rule,
                     "proposals": c.proposals, "accepted": c.accepted, "blocked": c.blocked,
@@ -699,35 +704,6 @@ impl Fig5MdParams {
                     "duplicates_per_accepted_collision": c.duplicates as f64 / c.accepted as f64,
                     "proposals_per_s": c.proposals as f64 / wall,
                 });
-                if self.audit_duplicate_rule && label == "d" {
-                    let other = self.duplicate_rule.other();
-                    let (alt, c_alt) =
-                        self.fermionic_rows(ctx, sampler, other, seed, &bump, &bins, &|| ())?;
-                    let (s0, s1) = (MeanSem::from_rows(&rows), MeanSem::from_rows(&alt));
-                    let mut per_time = Vec::new();
-                    for m in 0..nt {
-                        let r = m * bins.n..(m + 1) * bins.n;
-                        let z: Vec<f64> = r
-                            .clone()
-                            .map(|i| {
-                                (s0.mean[i] - s1.mean[i])
-                                    / (s0.sem[i].powi(2) + s1.sem[i].powi(2)).sqrt()
-                            })
-                            .filter(|z| z.is_finite())
-                            .collect();
-                        let chi2: f64 = z.iter().map(|z| z * z).sum();
-                        let dmax = r
-                            .map(|i| (s0.mean[i] - s1.mean[i]).abs())
-                            .fold(0.0, f64::max);
-                        let p = ChiSquared::new(z.len().max(1) as f64)
-                            .map(|d| 1.0 - d.cdf(chi2))
-                            .unwrap_or(f64::NAN);
-                        per_time.push(json!({"t": self.times[m], "chi2": chi2, "bins": z.len(), "p": p, "max_abs_diff": dmax,
-                            "max_abs_z": z.iter().fold(0.0f64, |a, z| a.max(z.abs()))}));
-                    }
-                    info["duplicate_rule_audit"] = json!({"other_rule": other, "other_duplicates": c_alt.duplicates,
-                        "other_blocked_fraction": c_alt.blocked as f64 / c_alt.proposals as f64, "per_time": per_time});
-                }
                 (rows, info)
             } else {
                 let process = JumpProcess::new(self.gamma, self.rho_b, sampler)?;
@@ -767,9 +743,46 @@ impl Fig5MdParams {
                 }
             }
         }
-        ctx.record("fig5_md_panels", serde_json::Value::Object(provenance));
         let mut df = df!("panel" => panel, "t" => t, "x" => x, "rho_mean" => rho_mean, "rho_sem" => rho_sem)?;
-        crate::io::write_parquet(ctx, "data/fig5_md.parquet", &mut df)?;
+        crate::io::write_parquet(ctx, FIG5_MD_PARQUET, &mut df)?;
+
+        // App. C audit: panel d with the other duplicate rule, independent seed
+        let other = self.duplicate_rule.other();
+        let seed = self.seed.wrapping_add(FIG5_PANELS.len() as u64);
+        let start = Instant::now();
+        let (rows, c) = self.fermionic_rows(
+            ctx,
+            bath_sampler(&self.bath(false)?)?,
+            other,
+            seed,
+            &bump,
+            &bins,
+            &|| (),
+        )?;
+        provenance.insert(
+            "d_other_rule".to_owned(),
+            json!({"seed": seed, "duplicate_rule": other, "wall_s": start.elapsed().as_secs_f64(),
+                   "proposals": c.proposals, "accepted": c.accepted, "blocked": c.blocked,
+                   "blocked_fraction": c.blocked as f64 / c.proposals as f64,
+                   "duplicates": c.duplicates, "duplicate_redraws": c.duplicate_redraws,
+                   "duplicates_per_accepted_collision": c.duplicates as f64 / c.accepted as f64}),
+        );
+        ctx.record("fig5_md_panels", serde_json::Value::Object(provenance));
+        let s = MeanSem::from_rows(&rows);
+        let rule = serde_json::to_value(other)?
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let n = nt * bins.n;
+        let mut df = df!(
+            "panel" => vec!["d"; n],
+            "rule" => vec![rule; n],
+            "t" => self.times.iter().flat_map(|&tm| std::iter::repeat_n(tm, bins.n)).collect::<Vec<f64>>(),
+            "x" => centers.repeat(nt),
+            "rho_mean" => s.mean,
+            "rho_sem" => s.sem,
+        )?;
+        crate::io::write_parquet(ctx, FIG5_MD_RULE_AUDIT_PARQUET, &mut df)?;
         Ok(())
     }
 }
@@ -853,7 +866,6 @@ mod tests {
             dt: 0.1,
             relax_proposals: 5.0,
             duplicate_rule: DuplicateRuleParam::Rescatter,
-            audit_duplicate_rule: true,
             realizations: 3,
             seed: 2,
         };
@@ -862,9 +874,17 @@ mod tests {
         bad.cell_len = 3.0;
         bad.times = vec![0.0, 0.05];
         assert_eq!(bad.validate().len(), 2);
-        let ctx = StageContext::standalone(dir.path(), "fig5_md", &["data/fig5_md.parquet"]);
+        let ctx = StageContext::standalone(
+            dir.path(),
+            "fig5_md",
+            &[FIG5_MD_PARQUET, FIG5_MD_RULE_AUDIT_PARQUET],
+        );
         p5.run(&ctx).unwrap();
-        let df = crate::io::read_parquet(&ctx.output("data/fig5_md.parquet").unwrap()).unwrap();
+        let audit =
+            crate::io::read_parquet(&ctx.output(FIG5_MD_RULE_AUDIT_PARQUET).unwrap()).unwrap();
+        assert_eq!(audit.height(), 2 * 20);
+        assert_eq!(crate::io::column_str(&audit, "rule").unwrap()[0], "keep");
+        let df = crate::io::read_parquet(&ctx.output(FIG5_MD_PARQUET).unwrap()).unwrap();
         assert_eq!(df.height(), 4 * 2 * 20);
         let rho = crate::io::column_f64(&df, "rho_mean").unwrap();
         // particle number conserved in every panel and time

@@ -6,6 +6,16 @@
 
 use super::{Check, Outcome};
 
+/// The audit file of a profile: `AUDIT.md` for the paper's statistics (the default profile,
+/// the one a reader wants), `AUDIT.<profile>.md` for the others (the CI's `quick` audit).
+pub fn file_name(profile: &str) -> String {
+    if profile == "paper" {
+        "AUDIT.md".to_owned()
+    } else {
+        format!("AUDIT.{profile}.md")
+    }
+}
+
 /// A numerical claim of the paper.
 pub struct Claim {
     pub key: &'static str,
@@ -97,8 +107,8 @@ pub const CLAIMS: &[Claim] = &[
     },
     Claim {
         key: "fig5_hydro",
-        claim: "Fig. 5: hydrodynamic eq. (2) describes the profiles (kinetic-vs-hydro gap shrinks as gradients weaken)",
-        when_pass: "reproduced with a stated deviation: agreement improves in time (first-order Chapman-Enskog), not exact at early times",
+        claim: "Fig. 5: hydrodynamic eq. (2) describes the profiles (first-order Chapman-Enskog: the kinetic-hydro gap shrinks as gradients weaken)",
+        when_pass: "reproduced: in the Fig. 5 window the kinetic-hydro gap is below the MD resolution; it shrinks in time once 2Dt >> w^2 (narrow bump, hydro_limit); in the Fig. 5 window itself it is pre-asymptotic (initial slip + beyond-CE cumulants growing ~t)",
         otherwise: "",
     },
     Claim {
