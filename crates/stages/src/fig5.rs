@@ -90,8 +90,6 @@ pub struct Fig5Kinetic {
 pub struct Fig5Figure {
     /// Stage whose params define the Fig. 5 setup (`fig5_md`).
     pub setup_stage: String,
-    /// Significance level of the MD-vs-kinetic chi-square tests.
-    pub significance: f64,
     /// Figure size in pixels.
     pub width: u32,
     pub height: u32,
@@ -608,9 +606,6 @@ fn skewness(x: &[f64], rho: &[f64], box_len: f64) -> f64 {
 impl Fig5Figure {
     pub fn validate(&self) -> Vec<FieldError> {
         let mut e = Vec::new();
-        if !(self.significance > 0.0 && self.significance < 0.5) {
-            e.push(FieldError::new("significance", "must be in (0, 0.5)"));
-        }
         if self.width < 400 || self.height < 300 {
             e.push(FieldError::new(
                 "width",
@@ -641,12 +636,10 @@ impl Fig5Figure {
         let grid = Grid::new(0.0, setup.box_len, n_common)?;
         let mass = setup.n_particles as f64;
 
+        // per panel and time: the statistics `cargo xtask verify` judges (provenance only)
         let mut checks = serde_json::Map::new();
-        let mut failures = Vec::new();
         for (p, &(label, fermionic, symmetric)) in FIG5_PANELS.iter().enumerate() {
             let mut rows = Vec::new();
-            let mut dist = Vec::new();
-            let mut sk = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
             for (m, &tm) in times.iter().enumerate() {
                 let kin_bins = stats::coarsen(&kin.rho[p][m], kk);
                 // chi-square with the ensemble's own error bars (t -> normal per bin, sparse
@@ -673,56 +666,17 @@ impl Fig5Figure {
                     stats::moments_sem(&md.x, &md.rho[p][m], &md_sem.rho[p][m], setup.box_len)[3];
                 let s_kin = skewness(&kin.x, &kin.rho[p][m], setup.box_len);
                 let s_hy = skewness(&hy.x, &hy.rho[p][m], setup.box_len);
-                dist.push(d);
-                sk.0.push(s_md);
-                sk.1.push(s_md_err);
-                sk.2.push(s_kin);
-                sk.3.push(s_hy);
                 rows.push(json!({
                     "t": tm, "chi2": chi2, "dof": dof, "p_value": pval, "sparse_bins_left_out": sparse,
                     "l1_kinetic_hydro_rel": d,
                     "skewness_md": s_md, "skewness_md_sem": s_md_err, "skewness_kinetic": s_kin, "skewness_hydro": s_hy,
                 }));
-                if pval < self.significance {
-                    failures.push(format!(
-                        "panel {label} t={tm}: MD vs kinetic chi2={chi2:.1} dof={dof} p={pval:.2e}"
-                    ));
-                }
             }
-            // kinetic vs hydro: shrinking in time after the initial layer (first output > 0)
-            let later: Vec<f64> = times
-                .iter()
-                .zip(&dist)
-                .filter(|(t, _)| **t > 0.0)
-                .map(|(_, d)| *d)
-                .collect();
-            let shrinking = later.windows(2).skip(1).all(|w| w[1] < w[0]);
-            if !shrinking {
-                failures.push(format!(
-                    "panel {label}: kinetic-hydro distance not shrinking: {later:?}"
-                ));
-            }
-            let n = times.len();
-            let skew_check = if fermionic && !symmetric {
-                // Burgers: the sign predicted by the hydrodynamics, growing in all three
-                let sign = sk.3[n - 1].signum();
-                let grows = |v: &[f64]| v[n - 1] * sign > v[usize::from(times[0] == 0.0)] * sign;
-                let md_ok = sk.0[n - 1] * sign > 3.0 * sk.1[n - 1];
-                json!({"hydro_sign": sign, "hydro_grows": grows(&sk.3), "kinetic_grows": grows(&sk.2),
-                       "md_final_same_sign_3sigma": md_ok})
-            } else {
-                let hydro_max = sk.3.iter().fold(0.0f64, |a, b| a.max(b.abs()));
-                let kin_decays =
-                    sk.2[n - 1].abs() < sk.2[usize::from(times[0] == 0.0)].abs().max(1e-12);
-                json!({"hydro_max_abs_skewness": hydro_max, "kinetic_abs_skewness_decays": kin_decays})
-            };
             checks.insert(
                 label.to_owned(),
-                json!({"statistics": stats_name(fermionic), "bath": bath_name(symmetric), "times": rows,
-                       "kinetic_hydro_distance_shrinking": shrinking, "skewness": skew_check}),
+                json!({"statistics": stats_name(fermionic), "bath": bath_name(symmetric), "times": rows}),
             );
         }
-        checks.insert("failures".to_owned(), json!(failures));
         ctx.log(&format!(
             "agreement checks: {}",
             serde_json::Value::Object(checks.clone())
@@ -837,8 +791,9 @@ mod tests {
     use crate::swap_md::BraggBath;
 
     /// The three Fig. 5 stages end to end on a small setup (quick MD ensemble, coarse theory
-    /// grids), and the deterministic checks: particle number, bounds, kinetic-vs-hydro distance
-    /// shrinking, hydro skewness zero in (a-c) and growing in (d) with the kinetic following.
+    /// grids, a narrow bump already in the hydrodynamic limit), and the deterministic checks:
+    /// particle number, bounds, kinetic-vs-hydro gap shrinking, hydro skewness zero in (a-c)
+    /// and growing in (d) with the kinetic following.
     /// Slow in debug builds (MD ensemble + phase-space solver); run with
     /// `cargo test --release -p stages --lib fig5_stages -- --ignored --nocapture`.
     #[test]
@@ -915,7 +870,6 @@ mod tests {
         }
         let fig = Fig5Figure {
             setup_stage: "fig5_md".into(),
-            significance: 0.01,
             width: 1400,
             height: 1000,
         };
@@ -934,18 +888,28 @@ mod tests {
         let checks = &ctx.records()["fig5_checks"];
         println!("checks: {checks:#}");
         for (label, fermionic, symmetric) in FIG5_PANELS {
-            let c = &checks[label];
-            assert_eq!(
-                c["kinetic_hydro_distance_shrinking"],
-                json!(true),
-                "panel {label}"
+            let rows = checks[label]["times"].as_array().unwrap();
+            let col = |k: &str| -> Vec<f64> {
+                rows.iter()
+                    .filter(|r| r["t"].as_f64().unwrap() > 0.0)
+                    .map(|r| r[k].as_f64().unwrap())
+                    .collect()
+            };
+            // w = 6: 2 D t >> w^2 from t = 4 on, the hydrodynamic limit is reached
+            let gap = col("l1_kinetic_hydro_rel");
+            assert!(
+                gap.windows(2).all(|w| w[1] < w[0]),
+                "panel {label}: kinetic-hydro gap not shrinking: {gap:?}"
             );
+            let (sk_h, sk_k) = (col("skewness_hydro"), col("skewness_kinetic"));
+            let n = sk_h.len() - 1;
             if fermionic && !symmetric {
-                assert_eq!(c["skewness"]["hydro_grows"], json!(true));
-                assert_eq!(c["skewness"]["kinetic_grows"], json!(true));
+                // Burgers: the skewness grows with the hydro sign, the kinetic follows
+                let sign = sk_h[n].signum();
+                assert!(sk_h[n] * sign > sk_h[0] * sign && sk_k[n] * sign > sk_k[0] * sign);
             } else if symmetric {
                 // mirror symmetry of the scheme: zero to round-off
-                assert!(c["skewness"]["hydro_max_abs_skewness"].as_f64().unwrap() < 1e-8);
+                assert!(sk_h.iter().all(|s| s.abs() < 1e-8), "{sk_h:?}");
             } else {
                 // boosted diffusion: numerical skewness of the translated profile, converging to 0
                 let hp = &hydro_rec[label];
