@@ -7,7 +7,8 @@
 //! * [`transport`]: the transport model `J(rho)`, `u = J'(rho)`, `D(rho)` as a trait, with closure
 //!   and PCHIP-tabulated implementations.
 //! * [`phase_space`]: the spatial kinetic equations (38) (classical) and (39) (fermionic) with the
-//!   frozen bath in `(x, lambda)`: discrete velocities, conservative semi-Lagrangian advection
+//!   frozen bath in `(x, lambda)`: discrete velocities, exact spectral (FFT) or conservative
+//!   semi-Lagrangian advection
 //!   and an exactly conservative exponential integrator for the local collision term.
 //! * [`grid`]: the cell-centred grid, boundary conditions and slope limiters shared by both.
 //!
@@ -20,7 +21,7 @@ pub mod transport;
 
 pub use burgers::{Burgers, BurgersConfig, EvolveStats};
 pub use grid::{Boundary, Grid, Limiter};
-pub use phase_space::KineticSolver;
+pub use phase_space::{Advection, KineticProfiles, KineticSolver, kinetic_profiles};
 
 pub use transport::{FnTransport, LinearTransport, Pchip, Tabulated, Transport};
 
@@ -45,6 +46,9 @@ pub enum HydroError {
     /// Root finding for a stationary state failed.
     #[error("stationary state: {0}")]
     Stationary(&'static str),
+    /// The FFT library rejected a buffer (an internal invariant of the spectral advection).
+    #[error("FFT: {0}")]
+    Fft(String),
 }
 
 pub(crate) fn check_positive(name: &'static str, value: f64) -> Result<(), HydroError> {
