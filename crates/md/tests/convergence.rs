@@ -204,7 +204,15 @@ fn fermionic_cell_algorithm_convergence() {
         "bump spreading, {} realizations: (l, dt) | Rescatter increment | Keep increment | difference",
         16 * r
     );
-    for (l, dt) in [(20.0, 0.2), (20.0, 0.05), (10.0, 0.05), (40.0, 0.05)] {
+    for (l, dt) in [
+        (20.0, 0.4),
+        (20.0, 0.2),
+        (20.0, 0.1),
+        (20.0, 0.05),
+        (20.0, 0.025),
+        (10.0, 0.05),
+        (40.0, 0.05),
+    ] {
         let (a, _) = spreading(l, dt, 16 * r, DuplicateRule::Rescatter);
         let (b, _) = spreading(l, dt, 16 * r, DuplicateRule::Keep);
         let (d, sd) = (b.mean[1] - a.mean[1], a.sem[1].hypot(b.sem[1]));

@@ -5,6 +5,9 @@
 //!   of the initial (thermal) and final (eq. (20)) velocity histograms at significance 0.001;
 //! * fermionic homogeneous relaxation reaches the stationary state of (39): per-bin z-scores
 //!   against the exact canonical occupations of the cell, plus the distance to (40);
+//! * a single fermion in the spatial cell algorithm is the exact velocity-jump process on the
+//!   level lattice for any dt: z-scores of its mean squared displacement against the exact
+//!   `2<v²>(t/R − (1 − e^{−Rt})/R²)`;
 //! * determinism: bit-identical ensembles for 1, 2, 3 threads and for 3 merged shards.
 
 use md::{
@@ -294,4 +297,55 @@ fn fig2_paper_statistics() {
         times.len()
     );
     assert!(outliers <= allowed && pv > ALPHA);
+}
+
+/// With one particle nothing blocks it but its own level (a no-op collision), so the cell
+/// algorithm must reproduce the exact jump process with lattice velocities at any dt, including
+/// the collision instants inside a step and streaming across cells. Exact:
+/// `<Δx²>(t) = 2 <v²> (t/R − (1 − e^{−Rt})/R²)` with `<v²> = Σ_k q_k v_k²`, `<v> = 0`.
+#[test]
+fn single_fermion_is_exact_jump_process_at_any_dt() {
+    let bath = MixtureSampler::bragg(6.0, 5.9, 1.0).unwrap();
+    let (len, l) = (400.0, 20.0);
+    let times = [4.0, 12.0];
+    let r = 20_000;
+    let mut z_all = vec![];
+    for dt in [0.4, 0.05] {
+        let algo = CellAlgorithm::new(0.08, 50.0, bath.clone(), l, (len / l) as usize, dt).unwrap();
+        let rate = algo.rate();
+        let (k0, k1) = (algo.level(-80.0), algo.level(80.0));
+        let q = LatticeStationary::level_weights(&algo, k0, k1);
+        let m2: f64 = (k0..=k1)
+            .zip(&q)
+            .map(|(k, q)| q * algo.velocity(k).powi(2))
+            .sum();
+        let rows = run_shard(r, Shard::WHOLE, 41, 2, |_, rng| {
+            let x0 = 200.0 + rng.random::<f64>();
+            let mut s = algo.init_local_stationary(vec![x0], 10.0, rng);
+            let mut d2 = vec![0.0; times.len()];
+            algo.run(&mut s, &times, rng, |m, st| {
+                let d = md::wrap(st.x[0] - x0 + 0.5 * len, len) - 0.5 * len;
+                d2[m] = d * d;
+            })
+            .unwrap();
+            d2
+        })
+        .unwrap()
+        .rows;
+        let ms = MeanSem::from_rows(&rows);
+        for (m, &t) in times.iter().enumerate() {
+            let exact = 2.0 * m2 * (t / rate - (1.0 - (-rate * t).exp()) / (rate * rate));
+            let z = (ms.mean[m] - exact) / ms.sem[m];
+            println!(
+                "single fermion, dt = {dt}: <dx²>({t}) = {:.3} ± {:.3}, exact {exact:.3}, z = {z:+.2}",
+                ms.mean[m], ms.sem[m]
+            );
+            z_all.push(z);
+        }
+    }
+    // Bonferroni over all z-scores at family significance ALPHA
+    let crit = Normal::new(0.0, 1.0)
+        .unwrap()
+        .inverse_cdf(1.0 - ALPHA / (2.0 * z_all.len() as f64));
+    assert!(z_all.iter().all(|z| z.abs() < crit), "{z_all:?} vs {crit}");
 }
