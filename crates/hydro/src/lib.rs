@@ -21,7 +21,10 @@ pub mod transport;
 
 pub use burgers::{Burgers, BurgersConfig, EvolveStats};
 pub use grid::{Boundary, Grid, Limiter};
-pub use phase_space::{Advection, KineticProfiles, KineticSolver, kinetic_profiles};
+pub use phase_space::{
+    Advection, KineticProfiles, KineticSolver, cell_averages_to_point_values, kinetic_profiles,
+    point_values_to_cell_averages,
+};
 
 pub use transport::{FnTransport, LinearTransport, Pchip, Tabulated, Transport};
 
