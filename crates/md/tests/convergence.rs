@@ -82,6 +82,56 @@ fn homogeneous_box(
     (MeanSem::from_rows(&obs), c)
 }
 
+/// Spreading increment of a bump of `n` particles (width 80, box 800, symmetric bath) at t = 20
+/// against the exact non-interacting value on the level lattice, for dt = 0.4 and 0.025: tells
+/// a Pauli (many-body) time-step effect from a single-particle one.
+#[test]
+#[ignore = "heavy: run in release (see module docs)"]
+fn spreading_dt_effect_vs_density() {
+    let bath = MixtureSampler::bragg(6.0, 5.9, 1.0).unwrap();
+    for (n, r) in [(20usize, 20_480usize), (100, 4096), (400, 1024)] {
+        for dt in [0.4, 0.025] {
+            let algo = CellAlgorithm::new(GAMMA, RHO_B, bath.clone(), 20.0, 40, dt)
+                .unwrap()
+                .with_duplicate_rule(DuplicateRule::Keep);
+            let (k0, k1) = (algo.level(-80.0), algo.level(80.0));
+            let q = LatticeStationary::level_weights(&algo, k0, k1);
+            let m2: f64 = (k0..=k1)
+                .zip(&q)
+                .map(|(k, q)| q * algo.velocity(k).powi(2))
+                .sum();
+            let rate = algo.rate();
+            let exact = 2.0 * m2 * (20.0 / rate - (1.0 - (-rate * 20.0).exp()) / (rate * rate));
+            let bump = GaussianBump {
+                n,
+                center: 400.0,
+                width: 80.0,
+            };
+            let t_end = (20.0 / dt).round() * dt;
+            let rows = run_shard(r, Shard::WHOLE, 29, 2, |_, rng| {
+                let x: Vec<f64> = (0..bump.n).map(|_| bump.sample(rng)).collect();
+                let mut s = algo.init_local_stationary(x, 20.0, rng);
+                let mut var = [0.0; 2];
+                algo.run(&mut s, &[0.0, t_end], rng, |m, st| {
+                    var[m] =
+                        st.x.iter().map(|x| (x - 400.0).powi(2)).sum::<f64>() / st.x.len() as f64;
+                })
+                .unwrap();
+                vec![var[1] - var[0]]
+            })
+            .unwrap()
+            .rows;
+            let ms = MeanSem::from_rows(&rows);
+            println!(
+                "n = {n:3} (peak density {:.2}), dt = {dt:5.3}: increment {:.1} ± {:.1}, non-interacting exact {exact:.1}",
+                bump.peak_density(),
+                ms.mean[0],
+                ms.sem[0]
+            );
+        }
+    }
+}
+
 /// Symmetric bath, bump of 400 particles (peak density 2) in a box of 800: <(x-400)²> at t = 20
 /// and its increment over the same realization's initial value (the initial sampling noise
 /// cancels in the increment).
@@ -210,8 +260,12 @@ fn fermionic_cell_algorithm_convergence() {
         (20.0, 0.1),
         (20.0, 0.05),
         (20.0, 0.025),
+        (10.0, 0.4),
         (10.0, 0.05),
+        (10.0, 0.025),
+        (40.0, 0.4),
         (40.0, 0.05),
+        (40.0, 0.025),
     ] {
         let (a, _) = spreading(l, dt, 16 * r, DuplicateRule::Rescatter);
         let (b, _) = spreading(l, dt, 16 * r, DuplicateRule::Keep);
@@ -255,12 +309,17 @@ fn fermionic_cell_algorithm_convergence() {
 
 /// Cost and counters of one Fig. 5 fermionic panel (d) at the pipeline's parameters
 /// (N = 1600, box 4000, l = 20, dt = 0.2, t = 400), 8 realizations on 2 threads
-/// (`MD_PANEL_REALIZATIONS=1000` runs the full paper statistics).
+/// (`MD_PANEL_REALIZATIONS=1000` runs the full paper statistics, `MD_PANEL_DT=0.05` another
+/// time step).
 #[test]
 #[ignore = "timing: run in release"]
 fn fig5_fermionic_panel_cost() {
     let bath = MixtureSampler::bragg(6.0, 5.9, 0.3).unwrap();
-    let algo = CellAlgorithm::new(GAMMA, RHO_B, bath, 20.0, 200, 0.2).unwrap();
+    let dt: f64 = std::env::var("MD_PANEL_DT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.2);
+    let algo = CellAlgorithm::new(GAMMA, RHO_B, bath, 20.0, 200, dt).unwrap();
     let bump = GaussianBump {
         n: 1600,
         center: 2600.0,
@@ -282,7 +341,7 @@ fn fig5_fermionic_panel_cost() {
     let mut c = CellCounters::default();
     rows.iter().for_each(|r| c += r.1);
     println!(
-        "panel d: {r} realizations in {wall:.2} s ({:.1} s per 1000, {:.1} ns per proposal-thread); \
+        "panel d, dt = {dt}: {r} realizations in {wall:.2} s ({:.1} s per 1000, {:.1} ns per proposal-thread); \
          {c:?}; blocked fraction {:.3}; duplicates per particle-step {:.2e}, per accepted collision {:.3}",
         wall / r as f64 * 1000.0,
         2.0 * wall / c.proposals as f64 * 1e9,
