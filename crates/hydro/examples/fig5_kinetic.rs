@@ -5,7 +5,10 @@
 //! `cargo run --release -p hydro --example fig5_kinetic -- CELLS SPACING TAIL_TOL DT ADVECTION RICHARDSON [OUT]`
 //! with ADVECTION `spectral` or `sl` (semi-Lagrangian, MC limiter) and RICHARDSON `1`/`0`;
 //! prints the wall time, the Richardson estimates, occupations and drift, and writes the
-//! densities (little-endian f64, times x cells) to OUT if given.
+//! densities (cell averages, little-endian f64, times x cells) to OUT if given. With the
+//! environment variable CLASSICAL set, the classical model (38) instead.
+//! TAIL_TOL must leave the stationary state negligible at the grid edges
+//! (`kinetic::SwapModel::stationary` checks 1e-14 relative): 1e-20 works, 1e-12 and 1e-16 fail.
 
 use std::io::Write;
 use std::time::Instant;
