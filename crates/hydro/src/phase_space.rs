@@ -9,21 +9,24 @@
 //! * velocities: the nodes and trapezoid weights of the [`kinetic::SwapModel`] grid, so the
 //!   discrete collision operator is exactly the one whose stationary states and transport
 //!   coefficients the `kinetic` crate computes;
-//! * x: cell averages on a periodic uniform grid (the MD box of Fig. 5);
+//! * x: periodic uniform grid (the MD box of Fig. 5); the state holds cell averages
+//!   (semi-Lagrangian) or point values at the cell centres (spectral, see below);
 //! * advection (constant velocity per lambda node), chosen by [`Advection`]:
 //!   - [`Advection::Spectral`]: exact periodic translation of each velocity row by `lambda_j h`,
-//!     the Fourier coefficients of the cell averages multiplied by `e^{-i k lambda_j h}` (real FFT).
-//!     Exact for trigonometric polynomials of degree < n/2 (the Nyquist mode is translated by its
-//!     real part), conservative to round-off, no dissipation or dispersion: the only
-//!     discretisation errors left are the Strang splitting (in h) and the resolution of the
-//!     profile by the Fourier modes of the grid (spectral in dx for smooth profiles). Not
-//!     monotone: occupations can leave [0, 1] by round-off-level amounts (measured by
-//!     [`KineticSolver::extreme_occupations`]). With this advection the state is read as point
-//!     values at the cell centres (pseudo-spectral collocation): the nonlinear fermionic collision
-//!     is then applied pointwise, which is spectrally accurate, whereas applying it to cell
-//!     averages would cost `O(dx^2)` (`<f(n)> != f(<n>)`; measured 4e-5 in L1/N at dx = 8 on the
-//!     Fig. 5 setup). [`kinetic_profiles`] converts cell averages in and out exactly in Fourier
-//!     space ([`cell_averages_to_point_values`], [`point_values_to_cell_averages`]);
+//!     its Fourier coefficients multiplied by `e^{-i k lambda_j h}` (real FFT). Exact for
+//!     trigonometric polynomials of degree < n/2 (the Nyquist mode is translated by its real
+//!     part), conservative to round-off, no dissipation or dispersion: the only discretisation
+//!     errors left are the Strang splitting (in h) and the resolution of the profile by the
+//!     Fourier modes of the grid (spectral in dx for smooth profiles). Not monotone:
+//!     occupations can leave [0, 1] by round-off, or by a Gibbs oscillation where the grid
+//!     under-resolves the profile (-5e-7 at dx = 16, t = 400 on the Fig. 5 setup; none at
+//!     dx <= 8), measured by [`KineticSolver::extreme_occupations`]. The state is read as point
+//!     values at the cell centres (pseudo-spectral collocation): the nonlinear fermionic
+//!     collision is then applied pointwise, which is spectrally accurate, whereas applying it
+//!     to cell averages would cost `O(dx^2)` (`<f(n)> != f(<n>)`; measured 4e-5 in L1/N
+//!     between dx = 8 and 4 on the Fig. 5 setup at t = 400). [`kinetic_profiles`] converts
+//!     cell averages in and out exactly in Fourier space ([`cell_averages_to_point_values`],
+//!     [`point_values_to_cell_averages`]);
 //!   - [`Advection::SemiLagrangian`]: conservative shift, exact integer-cell shift plus a
 //!     flux-form fractional shift with a limited linear reconstruction (second order, TVD:
 //!     occupations stay in [0, 1]);
