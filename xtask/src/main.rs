@@ -276,10 +276,15 @@ fn verify(common: &Common, check: bool, bless: bool) -> anyhow::Result<ExitCode>
         .iter()
         .filter(|c| c.outcome == Outcome::Pass)
         .count();
+    let findings = report
+        .checks
+        .iter()
+        .filter(|c| c.outcome == Outcome::Finding)
+        .count();
     eprintln!(
-        "verify (profile `{}`): {n} checks, {pass} pass, {failed} fail, {} not checkable; regression: {}; {:.2} s",
+        "verify (profile `{}`): {n} checks, {pass} pass, {failed} fail, {findings} findings (the paper's statement fails for a measured reason), {} not checkable; regression: {}; {:.2} s",
         common.profile,
-        n - pass - failed,
+        n - pass - failed - findings,
         if !regression_ran {
             "no reference".to_owned()
         } else if stale.is_empty() {

@@ -735,7 +735,9 @@ impl Fig5Figure {
         ];
         plot::render(ctx, "figures/fig5", self.width, self.height, |root| {
             root.fill(&WHITE)?;
-            let panels = root.split_evenly((2, 2));
+            // a strip at the bottom for the line style caption, below the x labels
+            let (plots, caption) = root.split_vertically(self.height.saturating_sub(34));
+            let panels = plots.split_evenly((2, 2));
             for (p, area) in panels.iter().enumerate() {
                 let ymax = (0..times.len())
                     .flat_map(|m| {
@@ -794,9 +796,9 @@ impl Fig5Figure {
                         .draw()?;
                 }
             }
-            root.draw(&Text::new(
+            caption.draw(&Text::new(
                 "bars: MD mean ± s.e.m.;  solid: hydrodynamics eq. (2);  dashed: kinetic eq. (38)/(39)",
-                (20, self.height as i32 - 22),
+                (20, 8),
                 (FONT, 15),
             ))?;
             Ok(())

@@ -478,10 +478,10 @@ pub struct Fig5MdParams {
     /// collision proposals per particle used to relax each frozen cell to its stationary state
     /// before t = 0 (fermionic initial state)
     pub relax_proposals: f64,
-    /// what to do with particles that stream onto an occupied level (fermionic panels); panel d
-    /// is always run a second time with the other rule (independent seed `seed + 4`) and written
-    /// to `data/fig5_md_rule_audit.parquet`: the audit of App. C's "no matter how this issue is
-    /// resolved, density profiles do not change significantly"
+    /// what to do with particles that stream onto an occupied level (fermionic panels); panels
+    /// b and d are always run a second time with the other rule (independent seeds `seed + 4`,
+    /// `seed + 5`) and written to `data/fig5_md_rule_audit.parquet`: the audit of App. C's "no
+    /// matter how this issue is resolved, density profiles do not change significantly"
     pub duplicate_rule: DuplicateRuleParam,
     /// realizations per panel (paper: 1000)
     pub realizations: usize,
@@ -516,8 +516,8 @@ impl DuplicateRuleParam {
 
 /// Output of `md_profiles`: the four panels.
 pub const FIG5_MD_PARQUET: &str = "data/fig5_md.parquet";
-/// Output of `md_profiles`: panel d with the other duplicate rule (`panel`, `rule`, `t`, `x`,
-/// `rho_mean`, `rho_sem`).
+/// Output of `md_profiles`: the fermionic panels b, d with the other duplicate rule (`panel`,
+/// `rule`, `t`, `x`, `rho_mean`, `rho_sem`).
 pub const FIG5_MD_RULE_AUDIT_PARQUET: &str = "data/fig5_md_rule_audit.parquet";
 
 /// Panels of Fig. 5: (label, fermionic?, symmetric bath?).
@@ -671,7 +671,7 @@ impl Fig5MdParams {
             width: self.bump_width,
         };
         let nt = self.times.len();
-        let total = ((FIG5_PANELS.len() + 1) * self.realizations) as u64;
+        let total = ((FIG5_PANELS.len() + 2) * self.realizations) as u64;
         let done = AtomicU64::new(0);
         let (mut panel, mut t, mut x, mut rho_mean, mut rho_sem) =
             (vec![], vec![], vec![], vec![], vec![]);
@@ -746,41 +746,56 @@ impl Fig5MdParams {
         let mut df = df!("panel" => panel, "t" => t, "x" => x, "rho_mean" => rho_mean, "rho_sem" => rho_sem)?;
         crate::io::write_parquet(ctx, FIG5_MD_PARQUET, &mut df)?;
 
-        // App. C audit: panel d with the other duplicate rule, independent seed
+        // App. C audit: the fermionic panels again with the other duplicate rule, independent
+        // seeds (seed + 4, seed + 5)
         let other = self.duplicate_rule.other();
-        let seed = self.seed.wrapping_add(FIG5_PANELS.len() as u64);
-        let start = Instant::now();
-        let (rows, c) = self.fermionic_rows(
-            ctx,
-            bath_sampler(&self.bath(false)?)?,
-            other,
-            seed,
-            &bump,
-            &bins,
-            &|| (),
-        )?;
-        provenance.insert(
-            "d_other_rule".to_owned(),
-            json!({"seed": seed, "duplicate_rule": other, "wall_s": start.elapsed().as_secs_f64(),
-                   "proposals": c.proposals, "accepted": c.accepted, "blocked": c.blocked,
-                   "blocked_fraction": c.blocked as f64 / c.proposals as f64,
-                   "duplicates": c.duplicates, "duplicate_redraws": c.duplicate_redraws,
-                   "duplicates_per_accepted_collision": c.duplicates as f64 / c.accepted as f64}),
-        );
-        ctx.record("fig5_md_panels", serde_json::Value::Object(provenance));
-        let s = MeanSem::from_rows(&rows);
         let rule = serde_json::to_value(other)?
             .as_str()
             .unwrap_or_default()
             .to_owned();
-        let n = nt * bins.n;
+        let (mut a_panel, mut a_t, mut a_x, mut a_mean, mut a_sem) =
+            (vec![], vec![], vec![], vec![], vec![]);
+        let fermionic_panels = FIG5_PANELS.iter().filter(|p| p.1);
+        for (k, &(label, _, symmetric)) in fermionic_panels.enumerate() {
+            let seed = self.seed.wrapping_add((FIG5_PANELS.len() + k) as u64);
+            let start = Instant::now();
+            let (rows, c) = self.fermionic_rows(
+                ctx,
+                bath_sampler(&self.bath(symmetric)?)?,
+                other,
+                seed,
+                &bump,
+                &bins,
+                &|| (),
+            )?;
+            provenance.insert(
+                format!("{label}_other_rule"),
+                json!({"seed": seed, "duplicate_rule": other, "wall_s": start.elapsed().as_secs_f64(),
+                       "proposals": c.proposals, "accepted": c.accepted, "blocked": c.blocked,
+                       "blocked_fraction": c.blocked as f64 / c.proposals as f64,
+                       "duplicates": c.duplicates, "duplicate_redraws": c.duplicate_redraws,
+                       "duplicates_per_accepted_collision": c.duplicates as f64 / c.accepted as f64}),
+            );
+            let s = MeanSem::from_rows(&rows);
+            for (m, &tm) in self.times.iter().enumerate() {
+                for (b, &xc) in centers.iter().enumerate() {
+                    a_panel.push(label);
+                    a_t.push(tm);
+                    a_x.push(xc);
+                    a_mean.push(s.mean[m * bins.n + b]);
+                    a_sem.push(s.sem[m * bins.n + b]);
+                }
+            }
+        }
+        ctx.record("fig5_md_panels", serde_json::Value::Object(provenance));
+        let n = a_panel.len();
         let mut df = df!(
-            "panel" => vec!["d"; n],
+            "panel" => a_panel,
             "rule" => vec![rule; n],
-            "t" => self.times.iter().flat_map(|&tm| std::iter::repeat_n(tm, bins.n)).collect::<Vec<f64>>(),
-            "x" => centers.repeat(nt),
-            "rho_mean" => s.mean,
-            "rho_sem" => s.sem,
+            "t" => a_t,
+            "x" => a_x,
+            "rho_mean" => a_mean,
+            "rho_sem" => a_sem,
         )?;
         crate::io::write_parquet(ctx, FIG5_MD_RULE_AUDIT_PARQUET, &mut df)?;
         Ok(())
@@ -882,7 +897,7 @@ mod tests {
         p5.run(&ctx).unwrap();
         let audit =
             crate::io::read_parquet(&ctx.output(FIG5_MD_RULE_AUDIT_PARQUET).unwrap()).unwrap();
-        assert_eq!(audit.height(), 2 * 20);
+        assert_eq!(audit.height(), 2 * 2 * 20);
         assert_eq!(crate::io::column_str(&audit, "rule").unwrap()[0], "keep");
         let df = crate::io::read_parquet(&ctx.output(FIG5_MD_PARQUET).unwrap()).unwrap();
         assert_eq!(df.height(), 4 * 2 * 20);

@@ -22,6 +22,12 @@ use pipeline::manifest::{MANIFEST_PATH, Manifest, StageRecord};
 pub enum Outcome {
     Pass,
     Fail,
+    /// A statement of the paper fails and the data show why, with a measured cause that is not
+    /// an error of this reproduction (e.g. the App. C algorithm's result depends on its
+    /// arbitrary duplicate rule by more than the statistical error). Reported in the audit as
+    /// not reproduced; does not fail `verify`. Strict: only assigned where the cause is measured
+    /// in the same data, never by name.
+    Finding,
     /// The data needed are not produced by this pipeline (stage absent): not checkable.
     Skip,
 }
@@ -31,6 +37,7 @@ impl fmt::Display for Outcome {
         f.write_str(match self {
             Outcome::Pass => "PASS",
             Outcome::Fail => "FAIL",
+            Outcome::Finding => "FINDING",
             Outcome::Skip => "SKIP",
         })
     }
