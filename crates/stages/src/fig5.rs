@@ -835,7 +835,9 @@ mod tests {
                 lambda_b: 5.9,
                 b: 0.3,
             },
-            n_particles: 200,
+            // peak density 2.0 as in Fig. 5 (at 200 particles, peak 13, the fermionic cells hold
+            // more particles than levels of appreciable bath weight and re-scattering stalls)
+            n_particles: 30,
             box_len: 200.0,
             bump_center: 100.0,
             bump_width: 6.0,
@@ -845,13 +847,14 @@ mod tests {
             dt: 0.1,
             relax_proposals: 5.0,
             duplicate_rule: crate::swap_md::DuplicateRuleParam::Rescatter,
+            audit_dt: 0.05,
             realizations: 30,
             seed: 11,
         };
         let ctx = StageContext::standalone(
             dir.path(),
             "fig5_md",
-            &[MD_PARQUET, crate::swap_md::FIG5_MD_RULE_AUDIT_PARQUET],
+            &[MD_PARQUET, crate::swap_md::FIG5_MD_AUDIT_PARQUET],
         );
         setup.run(&ctx).unwrap();
         let hyd = Fig5Hydro {
@@ -889,7 +892,9 @@ mod tests {
         for (label, ..) in FIG5_PANELS {
             let p = &rec["fig5_kinetic_panels"][label];
             assert!(p["max_relative_number_drift"].as_f64().unwrap() < 1e-12);
-            assert!(p["occupation_min"].as_f64().unwrap() >= 0.0);
+            // spectral advection keeps occupations non-negative up to round-off only
+            let lo = p["occupation_min"].as_f64().unwrap();
+            assert!(lo >= -1e-12, "panel {label}: occupation {lo:e}");
             assert!(p["occupation_max"].as_f64().unwrap() <= 1.0 || label == "a" || label == "c");
         }
         let fig = Fig5Figure {
@@ -936,10 +941,16 @@ mod tests {
                 assert!(sk_h.iter().all(|s| s.abs() < 1e-8), "{sk_h:?}");
             } else {
                 // boosted diffusion: numerical skewness of the translated profile, converging to 0
+                // (largest over the output times: at a single time the error can cross zero)
                 let hp = &hydro_rec[label];
-                let n = setup.times.len() - 1;
-                let coarse = hp["skewness"][n].as_f64().unwrap().abs();
-                let fine = hp["skewness_2x_cells_half_dt"][n].as_f64().unwrap().abs();
+                let worst = |k: &str| {
+                    hp[k]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .fold(0.0f64, |a, v| a.max(v.as_f64().unwrap().abs()))
+                };
+                let (coarse, fine) = (worst("skewness"), worst("skewness_2x_cells_half_dt"));
                 println!(
                     "panel {label}: hydro skewness {coarse:.3e} -> {fine:.3e} under refinement"
                 );

@@ -478,11 +478,13 @@ pub struct Fig5MdParams {
     /// collision proposals per particle used to relax each frozen cell to its stationary state
     /// before t = 0 (fermionic initial state)
     pub relax_proposals: f64,
-    /// what to do with particles that stream onto an occupied level (fermionic panels); panels
-    /// b and d are always run a second time with the other rule (independent seeds `seed + 4`,
-    /// `seed + 5`) and written to `data/fig5_md_rule_audit.parquet`: the audit of App. C's "no
-    /// matter how this issue is resolved, density profiles do not change significantly"
+    /// what to do with particles that stream onto an occupied level (fermionic panels)
     pub duplicate_rule: DuplicateRuleParam,
+    /// Algorithm audit of App. C (`data/fig5_md_audit.parquet`): the fermionic panels b, d are
+    /// run again (independent seeds `seed + 4` ...) with the other duplicate rule (App. C: "no
+    /// matter how this issue is resolved, density profiles do not change significantly") and
+    /// with this smaller time step (convergence of the cell algorithm in dt).
+    pub audit_dt: f64,
     /// realizations per panel (paper: 1000)
     pub realizations: usize,
     /// ensemble seed (panel p in 0..4 uses seed + p)
@@ -516,9 +518,10 @@ impl DuplicateRuleParam {
 
 /// Output of `md_profiles`: the four panels.
 pub const FIG5_MD_PARQUET: &str = "data/fig5_md.parquet";
-/// Output of `md_profiles`: the fermionic panels b, d with the other duplicate rule (`panel`,
-/// `rule`, `t`, `x`, `rho_mean`, `rho_sem`).
-pub const FIG5_MD_RULE_AUDIT_PARQUET: &str = "data/fig5_md_rule_audit.parquet";
+/// Output of `md_profiles`: the fermionic panels b, d rerun with one algorithm setting changed
+/// (`panel`, `audit` = "duplicate_rule" | "time_step", `setting` (the rule, or dt), `t`, `x`,
+/// `rho_mean`, `rho_sem`).
+pub const FIG5_MD_AUDIT_PARQUET: &str = "data/fig5_md_audit.parquet";
 
 /// Panels of Fig. 5: (label, fermionic?, symmetric bath?).
 pub const FIG5_PANELS: [(&str, bool, bool); 4] = [
@@ -610,6 +613,19 @@ impl Fig5MdParams {
                     "times must be strictly ascending",
                 ));
             }
+            let s = t / self.audit_dt;
+            if self.audit_dt > 0.0 && (s - s.round()).abs() > 1e-9 * s.max(1.0) {
+                e.push(FieldError::new(
+                    format!("times[{i}]"),
+                    format!("{t} must be a multiple of audit_dt = {}", self.audit_dt),
+                ));
+            }
+        }
+        if !(self.audit_dt > 0.0 && self.audit_dt < self.dt) {
+            e.push(FieldError::new(
+                "audit_dt",
+                format!("must be in (0, dt = {}), got {}", self.dt, self.audit_dt),
+            ));
         }
         e
     }
@@ -662,7 +678,7 @@ impl Fig5MdParams {
         Ok((rows, c))
     }
 
-    /// Compute and write `data/fig5_md.parquet` and `data/fig5_md_rule_audit.parquet`.
+    /// Compute and write `data/fig5_md.parquet` and `data/fig5_md_audit.parquet`.
     pub fn run(&self, ctx: &StageContext) -> anyhow::Result<()> {
         let bins = Bins::new(0.0, self.box_len, self.n_bins)?;
         let bump = GaussianBump {
@@ -671,7 +687,7 @@ impl Fig5MdParams {
             width: self.bump_width,
         };
         let nt = self.times.len();
-        let total = ((FIG5_PANELS.len() + 2) * self.realizations) as u64;
+        let total = ((FIG5_PANELS.len() + 4) * self.realizations) as u64;
         let done = AtomicU64::new(0);
         let (mut panel, mut t, mut x, mut rho_mean, mut rho_sem) =
             (vec![], vec![], vec![], vec![], vec![]);
@@ -746,58 +762,90 @@ impl Fig5MdParams {
         let mut df = df!("panel" => panel, "t" => t, "x" => x, "rho_mean" => rho_mean, "rho_sem" => rho_sem)?;
         crate::io::write_parquet(ctx, FIG5_MD_PARQUET, &mut df)?;
 
-        // App. C audit: the fermionic panels again with the other duplicate rule, independent
-        // seeds (seed + 4, seed + 5)
+        // App. C audit: the fermionic panels again with one setting changed, independent seeds
         let other = self.duplicate_rule.other();
-        let rule = serde_json::to_value(other)?
+        let rule_name = serde_json::to_value(other)?
             .as_str()
             .unwrap_or_default()
             .to_owned();
-        let (mut a_panel, mut a_t, mut a_x, mut a_mean, mut a_sem) =
-            (vec![], vec![], vec![], vec![], vec![]);
-        let fermionic_panels = FIG5_PANELS.iter().filter(|p| p.1);
-        for (k, &(label, _, symmetric)) in fermionic_panels.enumerate() {
-            let seed = self.seed.wrapping_add((FIG5_PANELS.len() + k) as u64);
-            let start = Instant::now();
-            let (rows, c) = self.fermionic_rows(
-                ctx,
-                bath_sampler(&self.bath(symmetric)?)?,
-                other,
-                seed,
-                &bump,
-                &bins,
-                &|| (),
-            )?;
-            provenance.insert(
-                format!("{label}_other_rule"),
-                json!({"seed": seed, "duplicate_rule": other, "wall_s": start.elapsed().as_secs_f64(),
-                       "proposals": c.proposals, "accepted": c.accepted, "blocked": c.blocked,
-                       "blocked_fraction": c.blocked as f64 / c.proposals as f64,
-                       "duplicates": c.duplicates, "duplicate_redraws": c.duplicate_redraws,
-                       "duplicates_per_accepted_collision": c.duplicates as f64 / c.accepted as f64}),
-            );
-            let s = MeanSem::from_rows(&rows);
-            for (m, &tm) in self.times.iter().enumerate() {
-                for (b, &xc) in centers.iter().enumerate() {
-                    a_panel.push(label);
-                    a_t.push(tm);
-                    a_x.push(xc);
-                    a_mean.push(s.mean[m * bins.n + b]);
-                    a_sem.push(s.sem[m * bins.n + b]);
+        let variants = [
+            (
+                "duplicate_rule",
+                rule_name,
+                Fig5MdParams {
+                    duplicate_rule: other,
+                    ..self.clone()
+                },
+            ),
+            (
+                "time_step",
+                format!("{}", self.audit_dt),
+                Fig5MdParams {
+                    dt: self.audit_dt,
+                    ..self.clone()
+                },
+            ),
+        ];
+        /// Columns of the audit table.
+        #[derive(Default)]
+        struct AuditColumns<'a> {
+            panel: Vec<&'a str>,
+            audit: Vec<&'a str>,
+            setting: Vec<String>,
+            t: Vec<f64>,
+            x: Vec<f64>,
+            mean: Vec<f64>,
+            sem: Vec<f64>,
+        }
+        let mut cols = AuditColumns::default();
+        let mut k = FIG5_PANELS.len() as u64;
+        for (audit, setting, params) in &variants {
+            for &(label, _, symmetric) in FIG5_PANELS.iter().filter(|p| p.1) {
+                let seed = self.seed.wrapping_add(k);
+                k += 1;
+                let start = Instant::now();
+                let (rows, c) = params.fermionic_rows(
+                    ctx,
+                    bath_sampler(&self.bath(symmetric)?)?,
+                    params.duplicate_rule,
+                    seed,
+                    &bump,
+                    &bins,
+                    &|| ctx.progress(done.fetch_add(1, Ordering::Relaxed) + 1, total),
+                )?;
+                provenance.insert(
+                    format!("{label}_audit_{audit}"),
+                    json!({"seed": seed, "setting": setting, "wall_s": start.elapsed().as_secs_f64(),
+                           "proposals": c.proposals, "accepted": c.accepted, "blocked": c.blocked,
+                           "blocked_fraction": c.blocked as f64 / c.proposals as f64,
+                           "duplicates": c.duplicates, "duplicate_redraws": c.duplicate_redraws,
+                           "duplicates_per_accepted_collision": c.duplicates as f64 / c.accepted as f64}),
+                );
+                let s = MeanSem::from_rows(&rows);
+                for (m, &tm) in self.times.iter().enumerate() {
+                    for (b, &xc) in centers.iter().enumerate() {
+                        cols.panel.push(label);
+                        cols.audit.push(audit);
+                        cols.setting.push(setting.clone());
+                        cols.t.push(tm);
+                        cols.x.push(xc);
+                        cols.mean.push(s.mean[m * bins.n + b]);
+                        cols.sem.push(s.sem[m * bins.n + b]);
+                    }
                 }
             }
         }
         ctx.record("fig5_md_panels", serde_json::Value::Object(provenance));
-        let n = a_panel.len();
         let mut df = df!(
-            "panel" => a_panel,
-            "rule" => vec![rule; n],
-            "t" => a_t,
-            "x" => a_x,
-            "rho_mean" => a_mean,
-            "rho_sem" => a_sem,
+            "panel" => cols.panel,
+            "audit" => cols.audit,
+            "setting" => cols.setting,
+            "t" => cols.t,
+            "x" => cols.x,
+            "rho_mean" => cols.mean,
+            "rho_sem" => cols.sem,
         )?;
-        crate::io::write_parquet(ctx, FIG5_MD_RULE_AUDIT_PARQUET, &mut df)?;
+        crate::io::write_parquet(ctx, FIG5_MD_AUDIT_PARQUET, &mut df)?;
         Ok(())
     }
 }
@@ -881,6 +929,7 @@ mod tests {
             dt: 0.1,
             relax_proposals: 5.0,
             duplicate_rule: DuplicateRuleParam::Rescatter,
+            audit_dt: 0.05,
             realizations: 3,
             seed: 2,
         };
@@ -892,13 +941,12 @@ mod tests {
         let ctx = StageContext::standalone(
             dir.path(),
             "fig5_md",
-            &[FIG5_MD_PARQUET, FIG5_MD_RULE_AUDIT_PARQUET],
+            &[FIG5_MD_PARQUET, FIG5_MD_AUDIT_PARQUET],
         );
         p5.run(&ctx).unwrap();
-        let audit =
-            crate::io::read_parquet(&ctx.output(FIG5_MD_RULE_AUDIT_PARQUET).unwrap()).unwrap();
-        assert_eq!(audit.height(), 2 * 2 * 20);
-        assert_eq!(crate::io::column_str(&audit, "rule").unwrap()[0], "keep");
+        let audit = crate::io::read_parquet(&ctx.output(FIG5_MD_AUDIT_PARQUET).unwrap()).unwrap();
+        assert_eq!(audit.height(), 2 * 2 * 2 * 20);
+        assert_eq!(crate::io::column_str(&audit, "setting").unwrap()[0], "keep");
         let df = crate::io::read_parquet(&ctx.output(FIG5_MD_PARQUET).unwrap()).unwrap();
         assert_eq!(df.height(), 4 * 2 * 20);
         let rho = crate::io::column_f64(&df, "rho_mean").unwrap();

@@ -126,7 +126,7 @@ pub const CLAIMS: &[Claim] = &[
     Claim {
         key: "appC",
         claim: "Appendix C: fermionic cell algorithm (MD of panels b, d); \"no matter how [duplicates are] resolved, density profiles do not change significantly\"",
-        when_pass: "reproduced after the erratum (step 2(c) as printed collides with probability 1 - R dt; corrected by exact thinning), and the profiles do not depend on the duplicate rule",
+        when_pass: "reproduced after the erratum (step 2(c) as printed collides with probability 1 - R dt; corrected by exact thinning): the profiles depend neither on the duplicate rule nor on the time step",
         otherwise: "",
     },
     Claim {
