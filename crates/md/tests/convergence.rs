@@ -184,11 +184,12 @@ fn fermionic_cell_algorithm_convergence() {
         println!(
             "homogeneous box, dt = 0.05: l | J/rho ± sem | z vs (40) | var ± sem | z | dup/particle-step | blocked"
         );
-        for l in [2.5, 5.0, 10.0, 20.0, 40.0] {
-            let (s, c) = homogeneous_box(&bath, l, 0.05, r, rule);
+        // one row of the homogeneous-box table: J/rho and var with their z against (40)
+        let row = |label: String, l: f64, dt: f64, r: usize| {
+            let (s, c) = homogeneous_box(&bath, l, dt, r, rule);
             let (d, b) = rates(&c);
             println!(
-                "  l = {l:5.1}: {:.4} ± {:.4} ({:+.1}) | {:.3} ± {:.3} ({:+.1}) | {d:.2e} | {b:.3}",
+                "  {label}: {:.4} ± {:.4} ({:+.1}) | {:.3} ± {:.3} ({:+.1}) | {d:.2e} | {b:.3}",
                 s.mean[0],
                 s.sem[0],
                 (s.mean[0] - j40) / s.sem[0],
@@ -196,37 +197,20 @@ fn fermionic_cell_algorithm_convergence() {
                 s.sem[1],
                 (s.mean[1] - var40) / s.sem[1]
             );
+        };
+        for l in [2.5, 5.0, 10.0, 20.0, 40.0] {
+            row(format!("l = {l:5.1}"), l, 0.05, r);
         }
         println!("homogeneous box, l = 10: dt | J/rho | var | dup/particle-step | blocked");
         for dt in [0.4, 0.2, 0.1, 0.05, 0.025] {
-            let (s, c) = homogeneous_box(&bath, 10.0, dt, r, rule);
-            let (d, b) = rates(&c);
-            println!(
-                "  dt = {dt:5.3}: {:.4} ± {:.4} ({:+.1}) | {:.3} ± {:.3} ({:+.1}) | {d:.2e} | {b:.3}",
-                s.mean[0],
-                s.sem[0],
-                (s.mean[0] - j40) / s.sem[0],
-                s.mean[1],
-                s.sem[1],
-                (s.mean[1] - var40) / s.sem[1]
-            );
+            row(format!("dt = {dt:5.3}"), 10.0, dt, r);
         }
         println!(
             "homogeneous box, production cell l = 20 (Fig. 5 panels b, d), {} realizations: dt | J/rho | var | dup/particle-step | blocked",
             4 * r
         );
         for dt in [0.4, 0.2, 0.1, 0.05] {
-            let (s, c) = homogeneous_box(&bath, 20.0, dt, 4 * r, rule);
-            let (d, b) = rates(&c);
-            println!(
-                "  dt = {dt:5.3}: {:.4} ± {:.4} ({:+.1}) | {:.3} ± {:.3} ({:+.1}) | {d:.2e} | {b:.3}",
-                s.mean[0],
-                s.sem[0],
-                (s.mean[0] - j40) / s.sem[0],
-                s.mean[1],
-                s.sem[1],
-                (s.mean[1] - var40) / s.sem[1]
-            );
+            row(format!("dt = {dt:5.3}"), 20.0, dt, 4 * r);
         }
         println!(
             "bump spreading <(x-xc)^2>(t=20) (initial 6400) | increment over t = 0 of the same realization, symmetric bath:"
