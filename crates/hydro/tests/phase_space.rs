@@ -255,6 +255,15 @@ fn dft(v: &[f64], m: usize) -> C64 {
 }
 
 /// Classical model of the Fig. 5 bath (b = 0.3, drifting) for the Fourier-mode tests.
+/// One-mode initial density `1 + 0.3 cos(k x)` (cell averages), `k = 2 pi / len`, on `nx` cells
+/// of a periodic box of length `len`: (grid, rho0, k).
+fn cosine_mode(nx: usize, len: f64) -> (Grid, Vec<f64>, f64) {
+    let k = 2.0 * std::f64::consts::PI / len;
+    let grid = Grid::new(0.0, len, nx).unwrap();
+    let rho0 = grid.cell_averages(|x| 1.0 + 0.3 * (k * x).cos());
+    (grid, rho0, k)
+}
+
 fn classical_model() -> SwapModel {
     model(0.3, Statistics::Classical)
 }
@@ -404,9 +413,7 @@ fn fourier_mode_propagator_matches_dense_strang_matrix() {
     let mm = ModeMatrices::new(&m);
     let nx = 16;
     let len = 40.0;
-    let k = 2.0 * std::f64::consts::PI / len;
-    let grid = Grid::new(0.0, len, nx).unwrap();
-    let rho0 = grid.cell_averages(|x| 1.0 + 0.3 * (k * x).cos());
+    let (grid, rho0, k) = cosine_mode(nx, len);
     let mut s = KineticSolver::with_advection(&m, grid, Advection::Spectral).unwrap();
     s.set_local_stationary(&rho0).unwrap();
     let v0: Vec<C64> = (0..mm.n()).map(|j| dft(s.row(j), 1)).collect();
@@ -437,9 +444,7 @@ fn strang_effective_diffusion_is_d_nu_h_coth() {
     let d = m.transport(1.0).unwrap().diffusion;
     let nu = ModeMatrices::new(&m).nu;
     let len = 2000.0;
-    let k = 2.0 * std::f64::consts::PI / len;
-    let grid = Grid::new(0.0, len, 8).unwrap();
-    let rho0 = grid.cell_averages(|x| 1.0 + 0.3 * (k * x).cos());
+    let (grid, rho0, k) = cosine_mode(8, len);
     println!("classical b = 0.3: D = {d:.6}, nu = {nu:.4}, k = 2 pi/{len}");
     println!("   h    rate/(D k^2)   D_eff/D = (nu h/2)coth(nu h/2)   rate/(D_eff k^2) - 1");
     for &h in &[0.2, 0.1, 0.05] {
@@ -476,9 +481,7 @@ fn strang_order_two_and_richardson_order_four() {
     let mm = ModeMatrices::new(&m);
     let nx = 16;
     let len = 40.0;
-    let k = 2.0 * std::f64::consts::PI / len;
-    let grid = Grid::new(0.0, len, nx).unwrap();
-    let rho0 = grid.cell_averages(|x| 1.0 + 0.3 * (k * x).cos());
+    let (grid, rho0, k) = cosine_mode(nx, len);
     let t = 2.0;
     let r0 = dft(&rho0, 1);
     let v0: Vec<C64> = mm.rb.iter().map(|b| r0 * (b / mm.k_b)).collect();

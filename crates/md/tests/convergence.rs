@@ -15,6 +15,8 @@ use md::{
 };
 use rand::Rng;
 
+mod common;
+
 const GAMMA: f64 = 0.08;
 const RHO_B: f64 = 50.0;
 
@@ -94,12 +96,7 @@ fn spreading_dt_effect_vs_density() {
             let algo = CellAlgorithm::new(GAMMA, RHO_B, bath.clone(), 20.0, 40, dt)
                 .unwrap()
                 .with_duplicate_rule(DuplicateRule::Keep);
-            let (k0, k1) = (algo.level(-80.0), algo.level(80.0));
-            let q = LatticeStationary::level_weights(&algo, k0, k1);
-            let m2: f64 = (k0..=k1)
-                .zip(&q)
-                .map(|(k, q)| q * algo.velocity(k).powi(2))
-                .sum();
+            let m2 = common::lattice_second_moment(&algo);
             let rate = algo.rate();
             let exact = 2.0 * m2 * (20.0 / rate - (1.0 - (-rate * 20.0).exp()) / (rate * rate));
             let bump = GaussianBump {

@@ -15,6 +15,8 @@ use md::{
     Shard, canonical_occupations, merge_shards, run_shard,
 };
 use rand::Rng;
+
+mod common;
 use statrs::distribution::{Binomial, ChiSquared, ContinuousCDF, DiscreteCDF, Normal, StudentsT};
 
 const ALPHA: f64 = 1e-3;
@@ -313,12 +315,7 @@ fn single_fermion_is_exact_jump_process_at_any_dt() {
     for dt in [0.4, 0.05] {
         let algo = CellAlgorithm::new(0.08, 50.0, bath.clone(), l, (len / l) as usize, dt).unwrap();
         let rate = algo.rate();
-        let (k0, k1) = (algo.level(-80.0), algo.level(80.0));
-        let q = LatticeStationary::level_weights(&algo, k0, k1);
-        let m2: f64 = (k0..=k1)
-            .zip(&q)
-            .map(|(k, q)| q * algo.velocity(k).powi(2))
-            .sum();
+        let m2 = common::lattice_second_moment(&algo);
         let rows = run_shard(r, Shard::WHOLE, 41, 2, |_, rng| {
             let x0 = 200.0 + rng.random::<f64>();
             let mut s = algo.init_local_stationary(vec![x0], 10.0, rng);
