@@ -1,11 +1,13 @@
 //! `cargo xtask`: run the reproduction pipeline.
 //!
 //! ```text
-//! cargo xtask reproduce [--profile quick|paper] [--only STAGE]... [--force] [--jobs N] [--config pipeline.yaml]
+//! cargo xtask reproduce [--profile quick|paper] [--only STAGE]... [--force] [--jobs N] [--verbose] [--config pipeline.yaml]
 //! cargo xtask list      [--profile P] [--config pipeline.yaml]
-//! cargo xtask clean     [--only STAGE]... [--config pipeline.yaml]
+//! cargo xtask clean     [--profile P] [--only STAGE]... [--config pipeline.yaml]
 //! cargo xtask verify    [--profile P] [--check | --bless] [--config pipeline.yaml]
 //! ```
+//!
+//! Outputs of a profile live in `data/<profile>/` and `figures/<profile>/`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -14,8 +16,8 @@ use std::time::Instant;
 
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
-use pipeline::{Freshness, Pipeline, Progress, RunOptions};
-use stages::Kind;
+use pipeline::{Pipeline, Progress, RunOptions};
+use reproduce::Kind;
 
 #[derive(Parser)]
 #[command(name = "xtask", about = "burgers-repro pipeline runner")]
@@ -49,13 +51,16 @@ enum Cmd {
         /// Total number of threads, shared by stages running in parallel (default: all cores).
         #[arg(long)]
         jobs: Option<usize>,
+        /// Print every stage's full provenance records when it finishes.
+        #[arg(long)]
+        verbose: bool,
     },
     /// List the stages in dependency order with kind, dependencies and freshness.
     List {
         #[command(flatten)]
         common: Common,
     },
-    /// Remove stage outputs and their manifest entries.
+    /// Remove a profile's stage outputs and their manifest entries.
     Clean {
         #[command(flatten)]
         common: Common,
@@ -90,9 +95,9 @@ fn config_path(p: &Path) -> PathBuf {
 
 fn load(common: &Common) -> anyhow::Result<Pipeline<Kind>> {
     let file = config_path(&common.config);
-    let p = Pipeline::<Kind>::load(&file, &common.profile).map_err(|e| anyhow::anyhow!("{e}"))?;
-    // Hash of the workspace sources at build time (xtask/build.rs).
-    Ok(p.with_code_version(env!("BURGERS_CODE_VERSION")))
+    // per-stage code versions: the code units of this build (xtask/build.rs)
+    Pipeline::<Kind>::load_versioned(&file, &common.profile, xtask::code_versions())
+        .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 fn main() -> ExitCode {
@@ -112,6 +117,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             only,
             force,
             jobs,
+            verbose,
         } => {
             let t0 = Instant::now();
             let p = load(&common)?;
@@ -123,11 +129,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 force,
                 jobs,
                 progress: Arc::new(Progress::auto()),
+                verbose,
             };
             let report = p.run(&opts).context("running the pipeline")?;
             let secs = t0.elapsed().as_secs_f64();
             eprintln!(
-                "profile `{}`: {} ran, {} fresh (skipped), {} failed, {} not run; {secs:.2} s total with {jobs} thread{}",
+                "profile `{}`: {} ran, {} fresh, {} failed, {} not run; {secs:.2} s with {jobs} thread{}; outputs in data/{0}/, figures/{0}/",
                 common.profile,
                 report.ran.len(),
                 report.skipped.len(),
@@ -152,26 +159,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let rows = p.status();
             let w = rows.iter().map(|r| r.name.len()).max().unwrap_or(5).max(5);
             let wk = rows.iter().map(|r| r.kind.len()).max().unwrap_or(4).max(4);
-            println!(
-                "{:<w$}  {:<wk$}  {:<12}  status [deps]",
-                "stage", "kind", "fingerprint"
-            );
+            println!("{:<w$}  {:<wk$}  status", "stage", "kind");
             for r in rows {
-                let status = match &r.freshness {
-                    Freshness::Fresh => "fresh".to_owned(),
-                    Freshness::Stale(why) => format!("stale: {why}"),
-                };
-                let deps = if r.deps.is_empty() {
-                    String::new()
-                } else {
-                    format!(" [deps: {}]", r.deps.join(", "))
-                };
-                println!(
-                    "{:<w$}  {:<wk$}  {:<12}  {status}{deps}",
-                    r.name,
-                    r.kind,
-                    &r.fingerprint[..12]
-                );
+                println!("{:<w$}  {:<wk$}  {}", r.name, r.kind, r.freshness);
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -196,9 +186,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// `cargo xtask verify`: see `stages::verify`.
+/// `cargo xtask verify`: see the `audit` crate.
 fn verify(common: &Common, check: bool, bless: bool) -> anyhow::Result<ExitCode> {
-    use stages::verify::{self as v, Outcome};
+    use audit::{self as v, Outcome};
     let t0 = Instant::now();
     let p = load(common)?;
     if let Some(msg) = v::staleness_message(&p) {
@@ -234,7 +224,7 @@ fn verify(common: &Common, check: bool, bless: bool) -> anyhow::Result<ExitCode>
         regression_ran = true;
         let reference = v::regression::Summary::load(&ref_path)
             .with_context(|| format!("reading {}", ref_path.display()))?;
-        stale = v::regression::compare(&reference, &report.summary);
+        stale = v::regression::compare(&reference, &report.summary, &|s| data.figure_of_stage(s));
         let nq: usize = reference.figures.values().map(|m| m.len()).sum();
         for s in &stale {
             println!("FAIL  regression: {s}");
@@ -252,8 +242,8 @@ fn verify(common: &Common, check: bool, bless: bool) -> anyhow::Result<ExitCode>
             ref_path.display()
         );
     }
-    let audit = v::audit::render(&common.profile, &report.checks, &stale, regression_ran);
-    let audit_path = p.root().join(v::audit::file_name(&common.profile));
+    let audit = v::report::render(&common.profile, &report.checks, &stale, regression_ran);
+    let audit_path = p.root().join(v::report::file_name(&common.profile));
     let mut audit_stale = false;
     if check {
         audit_stale = std::fs::read_to_string(&audit_path).ok().as_deref() != Some(audit.as_str());

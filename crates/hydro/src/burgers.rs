@@ -1,5 +1,5 @@
 //! Conservative finite-volume solver of the generalized Burgers equation (2) in conservation
-//! form (PHYSICS.md section 3):
+//! form (docs/physics.md §4):
 //!
 //! `d_t rho + d_x [ J(rho) - D(rho) d_x rho ] = 0`,   `u(rho) = J'(rho)` (88), `D(rho)` (99).
 //!

@@ -1,4 +1,4 @@
-//! Hydrodynamics of the velocity-swap models (paper Sec. IV and VI, PHYSICS.md section 3).
+//! Hydrodynamics of the velocity-swap models (paper Sec. IV and VI, docs/physics.md §4).
 //!
 //! * [`burgers`]: conservative finite-volume solver of the generalized Burgers equation (2) in
 //!   conservation form, `d_t rho + d_x [ J(rho) - D(rho) d_x rho ] = 0`, second order in space and

@@ -49,6 +49,7 @@
 use std::sync::Arc;
 
 use kinetic::{Statistics, SwapModel};
+use ndarray::{Array2, ArrayView1, ArrayViewMut2, Axis, Zip};
 use rayon::prelude::*;
 use realfft::num_complex::Complex;
 use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
@@ -134,17 +135,17 @@ impl SpectralShift {
     /// Translate every row of `f` (row j = velocity node j, `nx` cells) by `lambda_j h`.
     fn apply(
         &mut self,
-        f: &mut [f64],
+        f: &mut Array2<f64>,
         lambda: &[f64],
         h: f64,
         length: f64,
-        nx: usize,
     ) -> Result<(), HydroError> {
+        let nx = f.ncols();
         self.set_step(lambda, h, length, nx);
         let (r2c, c2r) = (&self.r2c, &self.c2r);
         let nc = self.nc;
         let nyquist = nx.is_multiple_of(2);
-        f.par_chunks_mut(nx)
+        par_rows_mut(f)
             .zip(self.spectra.par_chunks_mut(nc))
             .zip(self.scratch.par_chunks_mut(self.scratch_len))
             .zip(self.phases.par_chunks(nc))
@@ -170,13 +171,23 @@ enum Streamer {
     SemiLagrangian(Limiter),
 }
 
+/// The rows `f[[j, ..]]` (velocity node j, all cells; contiguous) as slices, in parallel.
+fn par_rows_mut(f: &mut Array2<f64>) -> rayon::slice::ChunksMut<'_, f64> {
+    let nx = f.ncols();
+    f.as_slice_mut()
+        .expect("the phase-space state is in standard (row-major) layout")
+        .par_chunks_mut(nx)
+}
+
 /// Phase-space state and solver of (38)/(39) on a periodic box.
 pub struct KineticSolver<'m> {
     model: &'m SwapModel,
     grid: Grid,
     streamer: Streamer,
-    /// rho_p(x_i, lambda_j) at `f[j * nx + i]`
-    f: Vec<f64>,
+    /// rho_p(x_i, lambda_j) at `f[[j, i]]`: one row per velocity node
+    f: Array2<f64>,
+    /// work space of `nx * n_lambda` values: the cell-major columns of the collision step, the
+    /// rows of the semi-Lagrangian shift
     scratch: Vec<f64>,
     time: f64,
     /// smallest and largest occupation entering a collision step since the last reset
@@ -214,13 +225,13 @@ impl<'m> KineticSolver<'m> {
                 Streamer::Spectral(Box::new(SpectralShift::new(grid.n, model.grid().len())))
             }
         };
-        let n = grid.n * model.grid().len();
+        let (nl, nx) = (model.grid().len(), grid.n);
         Ok(KineticSolver {
             model,
             grid,
             streamer,
-            f: vec![0.0; n],
-            scratch: vec![0.0; n],
+            f: Array2::zeros((nl, nx)),
+            scratch: vec![0.0; nl * nx],
             time: 0.0,
             extremes: (f64::INFINITY, f64::NEG_INFINITY),
             outflow: vec![f64::NAN; grid.n],
@@ -239,12 +250,14 @@ impl<'m> KineticSolver<'m> {
     }
     /// rho_p at cell i, node j.
     pub fn rho_p(&self, i: usize, j: usize) -> f64 {
-        self.f[j * self.grid.n + i]
+        self.f[[j, i]]
     }
     /// Row of velocity node j: `rho_p(x_i, lambda_j)` for all cells i.
     pub fn row(&self, j: usize) -> &[f64] {
-        let nx = self.grid.n;
-        &self.f[j * nx..(j + 1) * nx]
+        self.f
+            .row(j)
+            .to_slice()
+            .expect("rows of the phase-space state are contiguous")
     }
 
     /// Set `rho_p(x_i, .)` to the local stationary state ((20) / (40), discrete) of density
@@ -267,17 +280,15 @@ impl<'m> KineticSolver<'m> {
                 });
             }
             if r == 0.0 {
-                for j in 0..self.n_lambda() {
-                    self.f[j * nx + i] = 0.0;
-                }
+                self.f.column_mut(i).fill(0.0);
                 continue;
             }
             let st = self.model.stationary(r).map_err(|_| {
                 HydroError::Stationary("no local stationary state on the velocity grid")
             })?;
-            for (j, v) in st.rho_st.iter().enumerate() {
-                self.f[j * nx + i] = *v;
-            }
+            self.f
+                .column_mut(i)
+                .assign(&ArrayView1::from(st.rho_st.as_slice()));
         }
         self.reset_clock();
         Ok(())
@@ -285,11 +296,10 @@ impl<'m> KineticSolver<'m> {
 
     /// Set `rho_p` from a function of (x, lambda) evaluated at cell centres and nodes.
     pub fn set_from_fn(&mut self, f: impl Fn(f64, f64) -> f64) {
-        let nx = self.grid.n;
         let xs = self.grid.centers();
-        for (j, &l) in self.model.grid().nodes().iter().enumerate() {
-            for (i, &x) in xs.iter().enumerate() {
-                self.f[j * nx + i] = f(x, l);
+        for (mut row, &l) in self.f.rows_mut().into_iter().zip(self.model.grid().nodes()) {
+            for (v, &x) in row.iter_mut().zip(&xs) {
+                *v = f(x, l);
             }
         }
         self.reset_clock();
@@ -303,11 +313,10 @@ impl<'m> KineticSolver<'m> {
 
     /// Density `N(x_i) = sum_j w_j rho_p(x_i, lambda_j)`.
     pub fn density(&self) -> Vec<f64> {
-        let nx = self.grid.n;
         let w = self.model.grid().weights();
-        let mut rho = vec![0.0; nx];
-        for (j, wj) in w.iter().enumerate() {
-            for (r, v) in rho.iter_mut().zip(&self.f[j * nx..(j + 1) * nx]) {
+        let mut rho = vec![0.0; self.grid.n];
+        for (wj, row) in w.iter().zip(self.f.rows()) {
+            for (r, v) in rho.iter_mut().zip(row) {
                 *r += wj * v;
             }
         }
@@ -343,25 +352,27 @@ impl<'m> KineticSolver<'m> {
 
     /// Collisions over `tau` in every cell (local, conserves N per cell).
     pub fn collide(&mut self, tau: f64) -> Result<(), HydroError> {
-        let nx = self.grid.n;
         let nl = self.n_lambda();
         let model = self.model;
         let f = &self.f;
-        // cell-major work array: column of cell i at scratch[i * nl ..]
-        let range = self
-            .scratch
-            .par_chunks_mut(nl)
+        // cell-major work array: the column of cell i is the contiguous row cols[[i, ..]]
+        let mut cols = ArrayViewMut2::from_shape((self.grid.n, nl), &mut self.scratch)
+            .expect("the scratch holds nx * n_lambda values");
+        let range = cols
+            .axis_iter_mut(Axis(0))
+            .into_par_iter()
             .zip(self.outflow.par_iter_mut())
             .enumerate()
             .map_init(
                 || vec![0.0; 3 * nl],
-                |buf, (i, (col, guess))| {
+                |buf, (i, (mut col, guess))| {
                     let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-                    for (j, c) in col.iter_mut().enumerate() {
-                        *c = f[j * nx + i];
-                        lo = lo.min(*c);
-                        hi = hi.max(*c);
-                    }
+                    Zip::from(&mut col).and(f.column(i)).for_each(|c, &v| {
+                        *c = v;
+                        lo = lo.min(v);
+                        hi = hi.max(v);
+                    });
+                    let col = col.as_slice_mut().expect("rows of cols are contiguous");
                     collide_cell(model, col, tau, buf, guess).map(|_| (lo, hi))
                 },
             )
@@ -371,12 +382,9 @@ impl<'m> KineticSolver<'m> {
             )?;
         self.extremes.0 = self.extremes.0.min(TWO_PI * range.0);
         self.extremes.1 = self.extremes.1.max(TWO_PI * range.1);
-        let s = &self.scratch;
-        self.f.par_chunks_mut(nx).enumerate().for_each(|(j, row)| {
-            for (i, v) in row.iter_mut().enumerate() {
-                *v = s[i * nl + j];
-            }
-        });
+        Zip::from(&mut self.f)
+            .and(cols.t())
+            .par_for_each(|v, &c| *v = c);
         Ok(())
     }
 
@@ -388,14 +396,13 @@ impl<'m> KineticSolver<'m> {
         match &mut self.streamer {
             Streamer::SemiLagrangian(lim) => {
                 let lim = *lim;
-                self.f
-                    .par_chunks_mut(nx)
+                par_rows_mut(&mut self.f)
                     .zip(self.scratch.par_chunks_mut(nx))
                     .enumerate()
                     .for_each(|(j, (row, work))| shift_periodic(row, lam[j] * h / dx, lim, work));
                 Ok(())
             }
-            Streamer::Spectral(sp) => sp.apply(&mut self.f, lam, h, self.grid.length, nx),
+            Streamer::Spectral(sp) => sp.apply(&mut self.f, lam, h, self.grid.length),
         }
     }
 

@@ -268,6 +268,16 @@ fn classical_model() -> SwapModel {
     model(0.3, Statistics::Classical)
 }
 
+/// The case of the dense-route tests: [`classical_model`], its [`ModeMatrices`], and the
+/// [`cosine_mode`] on 16 cells of a box of length 40 (`k = 2 pi/40`):
+/// (model, matrices, grid, rho0, k).
+fn dense_mode_case() -> (SwapModel, ModeMatrices, Grid, Vec<f64>, f64) {
+    let m = classical_model();
+    let mm = ModeMatrices::new(&m);
+    let (grid, rho0, k) = cosine_mode(16, 40.0);
+    (m, mm, grid, rho0, k)
+}
+
 /// Dense route for one Fourier mode k of the classical model: the exact relaxation map
 /// `C(tau) = e^{-nu tau} I + (1 - e^{-nu tau}) rho_b w^T / K` and the streaming phases.
 struct ModeMatrices {
@@ -409,11 +419,7 @@ fn spectral_shift_of_trigonometric_polynomial_is_exact() {
 /// `D_eff k^2`, `D_eff = D (nu h/2) coth(nu h/2)`.
 #[test]
 fn fourier_mode_propagator_matches_dense_strang_matrix() {
-    let m = classical_model();
-    let mm = ModeMatrices::new(&m);
-    let nx = 16;
-    let len = 40.0;
-    let (grid, rho0, k) = cosine_mode(nx, len);
+    let (m, mm, grid, rho0, k) = dense_mode_case();
     let mut s = KineticSolver::with_advection(&m, grid, Advection::Spectral).unwrap();
     s.set_local_stationary(&rho0).unwrap();
     let v0: Vec<C64> = (0..mm.n()).map(|j| dft(s.row(j), 1)).collect();
@@ -477,11 +483,7 @@ fn strang_effective_diffusion_is_d_nu_h_coth() {
 /// continuous-time discrete-velocity solution; Strang order 2, Richardson order 4.
 #[test]
 fn strang_order_two_and_richardson_order_four() {
-    let m = classical_model();
-    let mm = ModeMatrices::new(&m);
-    let nx = 16;
-    let len = 40.0;
-    let (grid, rho0, k) = cosine_mode(nx, len);
+    let (m, mm, grid, rho0, k) = dense_mode_case();
     let t = 2.0;
     let r0 = dft(&rho0, 1);
     let v0: Vec<C64> = mm.rb.iter().map(|b| r0 * (b / mm.k_b)).collect();

@@ -7,6 +7,12 @@
 //! `rho_p^(b) ∝ exp(-(lambda+lambda_B)^2/sigma^2) + b exp(-(lambda-lambda_B)^2/sigma^2)`,
 //! (each Gaussian has standard deviation `sigma/sqrt(2)`) and the thermal (Maxwell-Boltzmann)
 //! bath used for the classical limit (103), `rho_p^(b) ∝ exp(-(lambda-w)^2/(2T))` (m = k_B = 1).
+//!
+//! [`Bath`] is the single definition of the bath law in the workspace: the molecular dynamics
+//! (`md::MixtureSampler`) samples the normalised law `rho_p^(b)/rho_b` of a `Bath` and uses its
+//! [`Bath::pdf`], [`Bath::cdf`], [`Bath::prob`], moments and support.
+
+use statrs::function::erf::erfc;
 
 use crate::error::{KineticError, check_positive};
 
@@ -185,6 +191,44 @@ impl Bath {
         self.components.iter().map(|c| c.weight * c.center).sum()
     }
 
+    /// Exact second moment `<lambda^2>` of the normalised bath.
+    pub fn second_moment(&self) -> f64 {
+        self.components
+            .iter()
+            .map(|c| c.weight * (c.center * c.center + c.std_dev * c.std_dev))
+            .sum()
+    }
+
+    /// Cumulative distribution of the normalised bath `rho_p^(b)/rho_b` at `lambda` (erfc form,
+    /// accurate in both tails).
+    pub fn cdf(&self, lambda: f64) -> f64 {
+        self.components
+            .iter()
+            .map(|c| {
+                let z = (lambda - c.center) / (c.std_dev * std::f64::consts::SQRT_2);
+                c.weight * 0.5 * erfc(-z)
+            })
+            .sum()
+    }
+
+    /// Probability of `[a, b)` under the normalised bath `rho_p^(b)/rho_b`, each component
+    /// computed from its nearer tail (no cancellation far out).
+    pub fn prob(&self, a: f64, b: f64) -> f64 {
+        self.components
+            .iter()
+            .map(|c| {
+                let s = c.std_dev * std::f64::consts::SQRT_2;
+                let (za, zb) = ((a - c.center) / s, (b - c.center) / s);
+                let p = if za >= 0.0 {
+                    0.5 * (erfc(za) - erfc(zb))
+                } else {
+                    0.5 * (erfc(-zb) - erfc(-za))
+                };
+                c.weight * p
+            })
+            .sum()
+    }
+
     /// Exact velocity variance of the bath.
     pub fn variance(&self) -> f64 {
         let m = self.mean();
@@ -206,7 +250,13 @@ impl Bath {
         let t = rel_tol.clamp(f64::MIN_POSITIVE, 1.0 - 1e-16);
         // each component: weight*peak*exp(-z^2/2) < rel_tol * max_density;
         // max_density >= weight*peak (mixture of non-negative terms), so z = sqrt(-2 ln t) suffices.
-        let z = (-2.0 * t.ln()).sqrt();
+        self.support_std_devs((-2.0 * t.ln()).sqrt())
+    }
+
+    /// Interval `[min_k (c_k - z s_k), max_k (c_k + z s_k)]`: outside it every component is
+    /// more than `z` of its own standard deviations from its centre (weight below
+    /// `erfc(z/sqrt 2)/2` per side).
+    pub fn support_std_devs(&self, z: f64) -> (f64, f64) {
         let lo = self
             .components
             .iter()
@@ -287,5 +337,31 @@ mod tests {
         assert!(Bath::bragg(1.0, 1.0, 1.0, 0.0).is_err());
         assert!(Bath::thermal(-1.0, 0.0, 1.0).is_err());
         assert!(Bath::bragg(1.0, f64::NAN, 1.0, 1.0).is_err());
+        // (moved here from md's sampler tests: a sampler is built from a validated bath)
+        assert!(Bath::bragg(1.0, 1.0, -1.0, 1.0).is_err());
+        assert!(Bath::mixture(vec![], 1.0).is_err());
+    }
+
+    /// The normalised law: cdf is the integral of pdf, prob the cdf difference (and exact in
+    /// the far tails, where the cdf difference cancels), second moment = variance + mean^2.
+    #[test]
+    fn cdf_prob_and_second_moment() {
+        let bath = Bath::bragg(6.0, 5.9, 0.3, 50.0).unwrap();
+        let (lo, _) = bath.support(1e-30);
+        for x in [-20.0, -5.9, 0.0, 3.0, 12.0] {
+            let integral = trapz(|l| bath.pdf(l), lo, x, 40_000);
+            // trapezoid error h^2/12 |pdf'(x)| ~ 1e-9
+            assert!((bath.cdf(x) - integral).abs() < 1e-8, "cdf({x})");
+            assert!((bath.prob(x, x + 0.7) - (bath.cdf(x + 0.7) - bath.cdf(x))).abs() < 1e-15);
+        }
+        assert!((bath.cdf(80.0) - 1.0).abs() < 1e-15 && bath.cdf(-80.0) < 1e-15);
+        assert!((bath.prob(f64::NEG_INFINITY, f64::INFINITY) - 1.0).abs() < 1e-15);
+        // far tail: one component 10 std devs out, prob > 0 although cdf(b) - cdf(a) == 0
+        let far = bath.prob(5.9 + 10.0 * 6.0 / 2f64.sqrt(), f64::INFINITY);
+        assert!(far > 0.0 && far < 1e-23);
+        let m2 = bath.second_moment();
+        assert!((m2 - (bath.variance() + bath.mean() * bath.mean())).abs() < 1e-12 * m2);
+        let s = bath.components()[0].std_dev;
+        assert_eq!(bath.support_std_devs(3.0), (-5.9 - 3.0 * s, 5.9 + 3.0 * s));
     }
 }

@@ -20,14 +20,15 @@ fn classical_realization(p: &JumpProcess, rng: &mut rand_chacha::ChaCha8Rng) -> 
     let mut acc = 0.0;
     for _ in 0..N {
         let x0 = 100.0 * rng.random::<f64>();
-        let v0 = p.bath().sample(rng);
+        let v0 = p.sampler().sample(rng);
         events += p.evolve(x0, v0, &TIMES, rng, |_, x, _| acc += x);
     }
     (events, acc)
 }
 
 fn bench(c: &mut Criterion) {
-    let bath = MixtureSampler::bragg(6.0, 5.9, 0.3).unwrap();
+    let bath =
+        MixtureSampler::from_bath(&kinetic::Bath::bragg(6.0, 5.9, 0.3, 50.0).unwrap()).unwrap();
     let p = JumpProcess::new(0.08, 50.0, bath.clone()).unwrap();
     let n_real = 16;
     let run = |jobs| {

@@ -6,8 +6,9 @@
 //! times) and the outgoing velocity is drawn from the normalised bath `ρ_p^(b)/ρ_b`. Between
 //! collisions the particle flies freely. This is the exact Gillespie simulation of Appendix C;
 //! there is no time step. The homogeneous solution of (38) is
-//! `e(t) = e_st + (e0 − e_st) exp(−γ ρ_b t)` with `e_st = <λ²>_bath / 2` (PHYSICS.md §2).
+//! `e(t) = e_st + (e0 − e_st) exp(−γ ρ_b t)` with `e_st = <λ²>_bath / 2` (docs/physics.md §2).
 
+use ndarray::Array2;
 use rand::Rng;
 use rand_distr::{Exp1, StandardNormal};
 
@@ -17,12 +18,12 @@ use crate::{MdError, MixtureSampler, invalid};
 #[derive(Debug, Clone)]
 pub struct JumpProcess {
     rate: f64,
-    bath: MixtureSampler,
+    sampler: MixtureSampler,
 }
 
 impl JumpProcess {
-    /// Collision rate `gamma * rho_b` per particle; outgoing velocities from `bath`.
-    pub fn new(gamma: f64, rho_b: f64, bath: MixtureSampler) -> Result<Self, MdError> {
+    /// Collision rate `gamma * rho_b` per particle; outgoing velocities from `sampler`.
+    pub fn new(gamma: f64, rho_b: f64, sampler: MixtureSampler) -> Result<Self, MdError> {
         if !(gamma > 0.0 && gamma.is_finite()) {
             return Err(invalid("gamma", "must be > 0"));
         }
@@ -31,7 +32,7 @@ impl JumpProcess {
         }
         Ok(Self {
             rate: gamma * rho_b,
-            bath,
+            sampler,
         })
     }
 
@@ -40,14 +41,14 @@ impl JumpProcess {
         self.rate
     }
 
-    /// The normalised bath.
-    pub fn bath(&self) -> &MixtureSampler {
-        &self.bath
+    /// The sampler of the outgoing velocities; its law is [`MixtureSampler::bath`].
+    pub fn sampler(&self) -> &MixtureSampler {
+        &self.sampler
     }
 
     /// Exact solution of (38) for the energy per particle, `e(t) = e_st + (e0 − e_st) e^{−γρ_b t}`.
     pub fn energy_exact(&self, e0: f64, t: f64) -> f64 {
-        let e_st = 0.5 * self.bath.second_moment();
+        let e_st = 0.5 * self.sampler.bath().second_moment();
         e_st + (e0 - e_st) * (-self.rate * t).exp()
     }
 
@@ -75,7 +76,7 @@ impl JumpProcess {
         mut record: impl FnMut(usize, f64, f64),
     ) -> u64 {
         let inv_rate = 1.0 / self.rate;
-        let comps = self.bath.components();
+        let comps = self.sampler.bath().components();
         let (mut t, mut x, mut v) = (0.0, x0, v0);
         let mut events = 0u64;
         let mut next = inv_rate * rng.sample::<f64, _>(Exp1);
@@ -85,7 +86,7 @@ impl JumpProcess {
                 x += v * (next - t);
                 t = next;
                 events += 1;
-                let mut c = self.bath.pick(rng);
+                let mut c = self.sampler.pick(rng);
                 next = t + inv_rate * rng.sample::<f64, _>(Exp1);
                 let (mut mean, mut var) = (0.0, 0.0);
                 while next <= tm {
@@ -95,7 +96,7 @@ impl JumpProcess {
                     var += cc.std_dev * cc.std_dev * d * d;
                     t = next;
                     events += 1;
-                    c = self.bath.pick(rng);
+                    c = self.sampler.pick(rng);
                     next = t + inv_rate * rng.sample::<f64, _>(Exp1);
                 }
                 if var > 0.0 {
@@ -125,7 +126,7 @@ impl JumpProcess {
             while next <= tm {
                 x += v * (next - t);
                 t = next;
-                v = self.bath.sample(rng);
+                v = self.sampler.sample(rng);
                 events += 1;
                 next = t + inv_rate * rng.sample::<f64, _>(Exp1);
             }
@@ -187,8 +188,8 @@ impl JumpProcess {
 
     /// Spatial relaxation of a Gaussian bump in a periodic box (Fig. 5, classical panels):
     /// initial velocities from the local stationary state (20), i.e. the normalised bath.
-    /// Returns the density histograms `ρ(x_b, t_m)` (row-major: time, then bin) and the
-    /// number of collisions.
+    /// Returns the density histograms `ρ(x_b, t_m)` at `[[m, b]]` (shape `(times.len(),
+    /// bins.n)`) and the number of collisions.
     pub fn bump_profiles<R: Rng + ?Sized>(
         &self,
         bump: &GaussianBump,
@@ -196,20 +197,20 @@ impl JumpProcess {
         times: &[f64],
         bins: &Bins,
         rng: &mut R,
-    ) -> (Vec<f64>, u64) {
-        let mut counts = vec![0u32; times.len() * bins.n];
+    ) -> (Array2<f64>, u64) {
+        let mut counts = Array2::<u32>::zeros((times.len(), bins.n));
         let mut events = 0;
         for _ in 0..bump.n {
             let x0 = bump.sample(rng);
-            let v0 = self.bath.sample(rng);
+            let v0 = self.sampler.sample(rng);
             events += self.evolve(x0, v0, times, rng, |m, x, _| {
                 if let Some(b) = bins.index(wrap(x, box_len)) {
-                    counts[m * bins.n + b] += 1;
+                    counts[[m, b]] += 1;
                 }
             });
         }
         let w = bins.width();
-        (counts.into_iter().map(|c| c as f64 / w).collect(), events)
+        (counts.mapv(|c| c as f64 / w), events)
     }
 }
 
@@ -314,7 +315,7 @@ mod tests {
     /// collisions is bath-distributed and the position obeys x(t) = x0 + ∫ v.
     #[test]
     fn poisson_event_count_and_free_flight() {
-        let bath = MixtureSampler::bragg(1.0, 2.0, 0.5).unwrap();
+        let bath = crate::sampler::bragg(1.0, 2.0, 0.5);
         let p = JumpProcess::new(0.1, 20.0, bath).unwrap();
         let mut rng = realization_rng(11, 0);
         let (n, t) = (20_000usize, 3.0);
@@ -329,8 +330,7 @@ mod tests {
         println!("events: mean {mean:.4} (exact {mu}), var {var:.3}, z = {z:.2}");
         assert!(z.abs() < 4.0);
         // no collisions before the first output time => exact free flight
-        let p_slow =
-            JumpProcess::new(1e-12, 1.0, MixtureSampler::bragg(1.0, 0.0, 1.0).unwrap()).unwrap();
+        let p_slow = JumpProcess::new(1e-12, 1.0, crate::sampler::bragg(1.0, 0.0, 1.0)).unwrap();
         let mut xs = vec![];
         p_slow.evolve(1.0, 2.0, &[0.0, 0.5, 2.0], &mut rng, |_, x, _| xs.push(x));
         assert_eq!(xs, vec![1.0, 2.0, 5.0]);
@@ -342,11 +342,11 @@ mod tests {
     /// at the output time is bath-distributed.
     #[test]
     fn displacement_variance_exact_both_routes() {
-        let bath = MixtureSampler::bragg(6.0, 5.9, 0.3).unwrap();
+        let bath = crate::sampler::bragg(6.0, 5.9, 0.3);
         let p = JumpProcess::new(0.08, 50.0, bath).unwrap();
         let r = p.rate();
         let times = [0.3, 2.0, 5.0];
-        let var_v = p.bath().second_moment() - p.bath().mean().powi(2);
+        let var_v = p.sampler().bath().second_moment() - p.sampler().bath().mean().powi(2);
         let n = 40_000;
         for naive in [false, true] {
             let mut rng = realization_rng(3, u64::from(naive));
@@ -354,7 +354,7 @@ mod tests {
             let mut s2 = [0.0; 3];
             let mut vs = [0.0; 2];
             for _ in 0..n {
-                let v0 = p.bath().sample(&mut rng);
+                let v0 = p.sampler().sample(&mut rng);
                 let rec = |m: usize, x: f64, v: f64| {
                     s1[m] += x;
                     s2[m] += x * x;
@@ -373,7 +373,7 @@ mod tests {
                 let mean = s1[m] / n as f64;
                 let var = s2[m] / n as f64 - mean * mean;
                 let var_exact = 2.0 * var_v * (r * t - 1.0 + (-r * t).exp()) / (r * r);
-                let mu = p.bath().mean() * t;
+                let mu = p.sampler().bath().mean() * t;
                 let total_var = var_exact;
                 let z_mean = (mean - mu) / (total_var / n as f64).sqrt();
                 // sem of the sample variance from the fourth moment is not tracked; use the
@@ -389,7 +389,7 @@ mod tests {
                 }
             }
             let vm = vs[0] / n as f64;
-            let z_v = (vm - p.bath().mean()) / (var_v / n as f64).sqrt();
+            let z_v = (vm - p.sampler().bath().mean()) / (var_v / n as f64).sqrt();
             assert!(z_v.abs() < 4.0);
         }
     }

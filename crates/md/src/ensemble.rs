@@ -8,6 +8,7 @@
 
 use std::ops::Range;
 
+use ndarray::{Array, ArrayView, AsArray, Dimension, Ix1, Zip};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
@@ -141,45 +142,49 @@ pub fn merge_shards<T>(
     Ok(rows)
 }
 
-/// Ensemble mean and standard error of the mean, column by column.
+/// Ensemble mean and standard error of the mean, element by element.
+///
+/// One observation per realization: a vector (`D = Ix1`, e.g. the energies `e(t_m)`, given as
+/// `Vec<f64>` or `&[f64]` rows) or an array such as the `(time, bin)` histograms of
+/// [`crate::JumpProcess::bump_profiles`] (`D = Ix2`, `mean[[m, b]]`).
 #[derive(Debug, Clone, PartialEq)]
-pub struct MeanSem {
+pub struct MeanSem<D: Dimension = Ix1> {
     /// mean over realizations
-    pub mean: Vec<f64>,
+    pub mean: Array<f64, D>,
     /// standard error of the mean, sqrt(sample variance / R)
-    pub sem: Vec<f64>,
+    pub sem: Array<f64, D>,
     /// number of realizations R
     pub n: usize,
 }
 
-impl MeanSem {
-    /// Reduce rows (one per realization, equal lengths) in order; two-pass for accuracy.
-    pub fn from_rows<R: AsRef<[f64]>>(rows: &[R]) -> Self {
+impl<D: Dimension> MeanSem<D> {
+    /// Reduce rows (one per realization, all of the same shape) in realization order; two-pass
+    /// for accuracy. Panics if the shapes differ.
+    pub fn from_rows<'a, V: AsArray<'a, f64, D>>(rows: impl IntoIterator<Item = V>) -> Self {
+        let rows: Vec<ArrayView<'a, f64, D>> = rows.into_iter().map(Into::into).collect();
         let n = rows.len();
-        let width = rows.first().map_or(0, |r| r.as_ref().len());
-        let mut mean = vec![0.0; width];
-        for r in rows {
-            for (m, x) in mean.iter_mut().zip(r.as_ref()) {
-                *m += x;
-            }
+        let shape = rows
+            .first()
+            .map_or_else(|| D::zeros(D::NDIM.unwrap_or(1)), |r| r.raw_dim());
+        let mut mean = Array::<f64, D>::zeros(shape.clone());
+        for r in &rows {
+            Zip::from(&mut mean).and(r).for_each(|m, x| *m += x);
         }
-        mean.iter_mut().for_each(|m| *m /= n as f64);
-        let mut var = vec![0.0; width];
-        for r in rows {
-            for ((s, x), m) in var.iter_mut().zip(r.as_ref()).zip(&mean) {
-                *s += (x - m) * (x - m);
-            }
+        mean.mapv_inplace(|m| m / n as f64);
+        let mut var = Array::<f64, D>::zeros(shape);
+        for r in &rows {
+            Zip::from(&mut var)
+                .and(r)
+                .and(&mean)
+                .for_each(|s, x, m| *s += (x - m) * (x - m));
         }
-        let sem = var
-            .iter()
-            .map(|s| {
-                if n > 1 {
-                    (s / ((n - 1) as f64) / n as f64).sqrt()
-                } else {
-                    f64::NAN
-                }
-            })
-            .collect();
+        let sem = var.mapv(|s| {
+            if n > 1 {
+                (s / ((n - 1) as f64) / n as f64).sqrt()
+            } else {
+                f64::NAN
+            }
+        });
         Self { mean, sem, n }
     }
 }
@@ -234,7 +239,19 @@ mod tests {
     fn mean_sem_exact() {
         let rows = vec![vec![1.0, 2.0], vec![3.0, 2.0]];
         let s = MeanSem::from_rows(&rows);
-        assert_eq!(s.mean, vec![2.0, 2.0]);
-        assert_eq!(s.sem, vec![1.0, 0.0]);
+        assert_eq!(s.mean, ndarray::arr1(&[2.0, 2.0]));
+        assert_eq!(s.sem, ndarray::arr1(&[1.0, 0.0]));
+        // (time, bin) histograms: element by element, same numbers as the flat rows
+        let grids = [
+            ndarray::arr2(&[[1.0, 2.0], [5.0, 0.5]]),
+            ndarray::arr2(&[[3.0, 2.0], [1.0, 0.25]]),
+        ];
+        let g = MeanSem::from_rows(&grids);
+        let flat: Vec<Vec<f64>> = grids.iter().map(|a| a.iter().copied().collect()).collect();
+        let f = MeanSem::from_rows(&flat);
+        assert_eq!(g.mean[[1, 0]], 3.0);
+        assert_eq!(g.sem[[0, 0]], 1.0);
+        assert_eq!(g.mean.iter().copied().collect::<Vec<_>>(), f.mean.to_vec());
+        assert_eq!(g.sem.iter().copied().collect::<Vec<_>>(), f.sem.to_vec());
     }
 }

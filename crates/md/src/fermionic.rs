@@ -1,5 +1,5 @@
 //! Fermionic (chi = 1) stochastic velocity-swap model: kinetic equation (39) with Pauli blocking,
-//! simulated by the cell algorithm of Appendix C with the erratum of PHYSICS.md §2 corrected.
+//! simulated by the cell algorithm of Appendix C with the erratum of docs/physics.md §3 corrected.
 //!
 //! **Phase-space discretisation.** The line is cut into cells of length `l`. In a cell the
 //! one-particle states are the momentum levels `λ_k = 2πk/l` (spacing `2π/l`), each holding at
@@ -30,6 +30,7 @@
 //! many particles per cell its occupations tend to `n_k = q_k / (q_k + a)`, the lattice form of
 //! (40) ([`LatticeStationary`]).
 
+use ndarray::Array2;
 use rand::Rng;
 use rand_distr::Exp1;
 
@@ -68,7 +69,7 @@ impl std::ops::AddAssign for CellCounters {
 #[derive(Debug, Clone)]
 pub struct CellAlgorithm {
     rate: f64,
-    bath: MixtureSampler,
+    sampler: MixtureSampler,
     cell_len: f64,
     n_cells: usize,
     dt: f64,
@@ -136,11 +137,11 @@ impl FermionicState {
 
 impl CellAlgorithm {
     /// Periodic box of `n_cells` cells of length `cell_len`, time step `dt`, collision rate
-    /// `gamma * rho_b`, bath `bath`.
+    /// `gamma * rho_b`, bath velocities from `sampler`.
     pub fn new(
         gamma: f64,
         rho_b: f64,
-        bath: MixtureSampler,
+        sampler: MixtureSampler,
         cell_len: f64,
         n_cells: usize,
         dt: f64,
@@ -160,7 +161,8 @@ impl CellAlgorithm {
         if !(dt > 0.0 && dt.is_finite()) {
             return Err(invalid("dt", "must be > 0"));
         }
-        let (lo, hi) = bath.support(14.0);
+        let bath = sampler.bath();
+        let (lo, hi) = bath.support_std_devs(14.0);
         let scale = cell_len / (2.0 * std::f64::consts::PI);
         let k_lo = (lo * scale).floor() as i64 - 1;
         let k_hi = (hi * scale).ceil() as i64 + 1;
@@ -171,7 +173,7 @@ impl CellAlgorithm {
                 "too many momentum levels in the bath support",
             ));
         }
-        let q = level_weights(&bath, cell_len, k_lo, k_lo + n_table as i64 - 1);
+        let q = level_weights(bath, cell_len, k_lo, k_lo + n_table as i64 - 1);
         let edge = std::f64::consts::PI / cell_len;
         let (v_lo, v_hi) = (
             k_lo as f64 * 2.0 * edge - edge,
@@ -181,7 +183,7 @@ impl CellAlgorithm {
         let levels = AliasTable::new(&q)?;
         Ok(Self {
             rate: gamma * rho_b,
-            bath,
+            sampler,
             cell_len,
             n_cells,
             dt,
@@ -200,11 +202,11 @@ impl CellAlgorithm {
     pub fn homogeneous(
         gamma: f64,
         rho_b: f64,
-        bath: MixtureSampler,
+        sampler: MixtureSampler,
         length: f64,
     ) -> Result<Self, MdError> {
         let rate = gamma * rho_b;
-        Self::new(gamma, rho_b, bath, length, 1, 1.0 / rate)
+        Self::new(gamma, rho_b, sampler, length, 1, 1.0 / rate)
     }
 
     /// Use duplicate rule `rule` (default [`DuplicateRule::Rescatter`]).
@@ -229,9 +231,10 @@ impl CellAlgorithm {
     pub fn rate(&self) -> f64 {
         self.rate
     }
-    /// The bath.
-    pub fn bath(&self) -> &MixtureSampler {
-        &self.bath
+    /// The sampler of continuous bath velocities; its law is [`MixtureSampler::bath`] (the
+    /// collisions draw levels from an alias table of the same law, [`Self::draw_level`]).
+    pub fn sampler(&self) -> &MixtureSampler {
+        &self.sampler
     }
     /// Level of velocity `lambda` (nearest lattice point).
     #[inline]
@@ -554,7 +557,8 @@ impl CellAlgorithm {
 }
 
 /// Observation of one fermionic realization of the bump relaxation (Fig. 5, panels b and d):
-/// density histograms (row-major: time, then bin) and the algorithm's counters.
+/// density histograms `ρ(x_b, t_m)` at `[[m, b]]` (shape `(times.len(), bins.n)`) and the
+/// algorithm's counters.
 pub fn bump_profiles<R: Rng + ?Sized>(
     algo: &CellAlgorithm,
     bump: &crate::classical::GaussianBump,
@@ -562,15 +566,16 @@ pub fn bump_profiles<R: Rng + ?Sized>(
     times: &[f64],
     bins: &crate::classical::Bins,
     rng: &mut R,
-) -> Result<(Vec<f64>, CellCounters), MdError> {
+) -> Result<(Array2<f64>, CellCounters), MdError> {
     let x: Vec<f64> = (0..bump.n).map(|_| bump.sample(rng)).collect();
     let mut s = algo.init_local_stationary(x, relax, rng);
-    let mut dens = vec![0.0; times.len() * bins.n];
+    let mut dens = Array2::<f64>::zeros((times.len(), bins.n));
     let w = bins.width();
     algo.run(&mut s, times, rng, |m, st| {
+        let mut row = dens.row_mut(m);
         for &x in &st.x {
             if let Some(b) = bins.index(x) {
-                dens[m * bins.n + b] += 1.0 / w;
+                row[b] += 1.0 / w;
             }
         }
     })?;
@@ -634,7 +639,7 @@ pub fn canonical_occupations(q: &[f64], n: usize) -> Vec<f64> {
 
 /// Bath probabilities `q_k` of the velocity windows `[λ_k − π/l, λ_k + π/l)` of levels
 /// `k0 ..= k1` (the law of the nearest level of a bath velocity).
-fn level_weights(bath: &MixtureSampler, cell_len: f64, k0: i64, k1: i64) -> Vec<f64> {
+fn level_weights(bath: &kinetic::Bath, cell_len: f64, k0: i64, k1: i64) -> Vec<f64> {
     let dv = 2.0 * std::f64::consts::PI / cell_len;
     (k0..=k1)
         .map(|k| {
@@ -660,12 +665,12 @@ pub struct LatticeStationary {
 impl LatticeStationary {
     /// The bath weights `q_k` of levels `k0 ..= k1`.
     pub fn level_weights(algo: &CellAlgorithm, k0: i64, k1: i64) -> Vec<f64> {
-        level_weights(&algo.bath, algo.cell_len, k0, k1)
+        level_weights(algo.sampler.bath(), algo.cell_len, k0, k1)
     }
 
     /// Solve `Σ_k q_k/(q_k + a) = n_particles` for `a` by bisection in `ln a`.
     pub fn new(algo: &CellAlgorithm, n_particles: f64) -> Result<Self, MdError> {
-        let (lo, hi) = algo.bath.support(12.0);
+        let (lo, hi) = algo.sampler.bath().support_std_devs(12.0);
         let (k0, k1) = (algo.level(lo), algo.level(hi));
         let q = Self::level_weights(algo, k0, k1);
         if !(n_particles > 0.0) || n_particles >= q.iter().filter(|&&x| x > 0.0).count() as f64 {
@@ -715,7 +720,7 @@ mod tests {
         CellAlgorithm::new(
             0.08,
             50.0,
-            MixtureSampler::bragg(6.0, 5.9, 0.3).unwrap(),
+            crate::sampler::bragg(6.0, 5.9, 0.3),
             cell_len,
             n_cells,
             dt,
@@ -774,7 +779,10 @@ mod tests {
         let (k0, k1) = (a.level(-40.0), a.level(40.0));
         let h = 0.5 * a.velocity(1);
         let p: Vec<f64> = (k0..=k1)
-            .map(|k| a.bath().cdf(a.velocity(k) + h) - a.bath().cdf(a.velocity(k) - h))
+            .map(|k| {
+                let bath = a.sampler().bath();
+                bath.cdf(a.velocity(k) + h) - bath.cdf(a.velocity(k) - h)
+            })
             .collect();
         let n = 300_000usize;
         let mut rng = realization_rng(11, 0);
@@ -783,7 +791,7 @@ mod tests {
         for _ in 0..n {
             let k = a.draw_level(&mut rng);
             table[(k.clamp(k0, k1) - k0) as usize] += 1;
-            let k = a.level(a.bath().sample(&mut rng));
+            let k = a.level(a.sampler().sample(&mut rng));
             continuous[(k.clamp(k0, k1) - k0) as usize] += 1;
         }
         // bins with expectation >= 20; the rest pooled into one bin

@@ -8,11 +8,12 @@
 //! * [`classical`]: chi = 0, kinetic equation (38). Every particle is an independent
 //!   velocity-jump process, simulated exactly (event driven, exponential waiting times).
 //! * [`fermionic`]: chi = 1, kinetic equation (39). The cell algorithm of Appendix C with the
-//!   erratum of PHYSICS.md fixed: exact thinning of proposals at the classical rate inside each
+//!   erratum of docs/physics.md §3 fixed: exact thinning of proposals at the classical rate inside each
 //!   cell over a time step (reproduces the blocked rate (C2)), then free streaming.
 //! * [`ensemble`]: per-realization ChaCha8 streams, rayon ensembles, sharding and merging,
 //!   ensemble means and standard errors.
-//! * [`sampler`]: exact sampler of the bath's Gaussian mixture.
+//! * [`sampler`]: exact sampler of the bath's Gaussian mixture; the bath law itself is
+//!   [`kinetic::Bath`].
 
 // `!(x > 0.0)` is used on purpose: it also rejects NaN parameters.
 #![allow(clippy::neg_cmp_op_on_partial_ord)]
@@ -28,7 +29,7 @@ pub use fermionic::{
     CellAlgorithm, CellCounters, DuplicateRule, FermionicState, LatticeStationary,
     canonical_occupations,
 };
-pub use sampler::{AliasTable, Component, MixtureSampler};
+pub use sampler::{AliasTable, MixtureSampler};
 
 /// Errors of the molecular-dynamics library.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -52,6 +53,9 @@ pub enum MdError {
     /// Building the rayon pool failed.
     #[error("thread pool: {0}")]
     ThreadPool(String),
+    /// The bath given to [`MixtureSampler::from_bath`] is not a valid mixture.
+    #[error("bath: {0}")]
+    Bath(#[from] kinetic::KineticError),
 }
 
 pub(crate) fn invalid(name: &'static str, reason: impl Into<String>) -> MdError {

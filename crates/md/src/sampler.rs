@@ -1,33 +1,23 @@
-//! Exact sampler of a Gaussian mixture: the normalised bath distribution `rho_p^(b) / rho_b`.
+//! Exact sampler of the normalised bath distribution `rho_p^(b) / rho_b`.
 //!
-//! The Bragg-split bath (104), `rho_p^(b) ∝ exp(-(λ+λ_B)²/σ²) + b exp(-(λ-λ_B)²/σ²)`, is a
-//! two-component mixture with weights `1/(1+b)`, `b/(1+b)`, centres `∓λ_B` and standard
-//! deviation `σ/√2` (note: σ in (104) is *not* the standard deviation). The physics crate
-//! `kinetic::bath::Bath::components()` provides the components; this module only samples them.
+//! The bath law itself (Gaussian mixture, density, CDF, window probabilities, moments, support)
+//! is [`kinetic::Bath`], the one definition shared with the kinetic theory; e.g. the
+//! Bragg-split bath (104), `rho_p^(b) ∝ exp(-(λ+λ_B)²/σ²) + b exp(-(λ-λ_B)²/σ²)`, is
+//! `kinetic::Bath::bragg`: weights `1/(1+b)`, `b/(1+b)`, centres `∓λ_B`, standard deviation
+//! `σ/√2` (σ in (104) is *not* the standard deviation). This module only samples it.
 //!
 //! [`AliasTable`] is the Walker/Vose alias method for a discrete distribution (one 64-bit
 //! random word per draw); the fermionic cell algorithm uses it for the bath's level
 //! probabilities.
 
+use kinetic::Bath;
 use rand::Rng;
 use rand_distr::StandardNormal;
-use statrs::function::erf::erfc;
 
 use crate::{MdError, invalid};
 
-/// One Gaussian component `weight * N(center, std_dev²)` of the normalised bath distribution.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Component {
-    /// mixture weight (the weights are normalised by [`MixtureSampler::new`])
-    pub weight: f64,
-    /// mean velocity of the component
-    pub center: f64,
-    /// standard deviation of the component
-    pub std_dev: f64,
-}
-
-/// Sampler of the mixture (component by inverse CDF of the weights on one 32-bit word, normal
-/// by ziggurat).
+/// Sampler of the bath mixture (component by inverse CDF of the weights on one 32-bit word,
+/// normal by ziggurat).
 ///
 /// Approximation, stated and bounded: the component is chosen by comparing a uniform 32-bit
 /// integer with the cumulative weights rounded to multiples of `2^-32`, so each component
@@ -38,91 +28,47 @@ pub struct Component {
 pub struct MixtureSampler {
     /// `cumulative * 2^32` rounded (last = 2^32): component `i` iff `u32 < cut[i]` first
     cut: Vec<u64>,
-    components: Vec<Component>,
+    /// the sampled law (weights re-normalised, see [`Self::from_bath`])
+    bath: Bath,
 }
 
 impl MixtureSampler {
-    /// Build from components; weights are normalised to 1.
-    pub fn new(components: &[Component]) -> Result<Self, MdError> {
-        if components.is_empty() {
-            return Err(invalid("components", "empty mixture"));
-        }
-        for c in components {
-            if !(c.weight >= 0.0 && c.weight.is_finite()) {
-                return Err(invalid(
-                    "components.weight",
-                    format!("{} is not >= 0", c.weight),
-                ));
-            }
-            if !(c.std_dev > 0.0 && c.std_dev.is_finite()) {
-                return Err(invalid(
-                    "components.std_dev",
-                    format!("{} is not > 0", c.std_dev),
-                ));
-            }
-            if !c.center.is_finite() {
-                return Err(invalid("components.center", "not finite"));
-            }
-        }
-        let total: f64 = components.iter().map(|c| c.weight).sum();
-        if total <= 0.0 {
-            return Err(invalid("components.weight", "total weight is zero"));
-        }
-        let components: Vec<Component> = components
-            .iter()
-            .map(|c| Component {
-                weight: c.weight / total,
-                ..*c
-            })
-            .collect();
+    /// Sampler of the normalised law `rho_p^(b)/rho_b` of `bath`.
+    ///
+    /// The mixture weights are normalised to sum 1 once more in floating point
+    /// ([`Bath::mixture`] of the bath's components): for some baths (b = 0.3 of Fig. 5) the
+    /// normalised weights of [`Bath::bragg`] sum to `1 - 2^-53`, and the re-normalised ones,
+    /// which the MD has always sampled and used for the level weights, differ from them in
+    /// the last bit. Fails only for a bath with non-finite components (e.g. boosted by an
+    /// infinite velocity).
+    pub fn from_bath(bath: &Bath) -> Result<Self, MdError> {
+        let bath = Bath::mixture(bath.components().to_vec(), bath.rho_b())?;
         let mut acc = 0.0;
-        let mut cumulative: Vec<f64> = components
+        let mut cumulative: Vec<f64> = bath
+            .components()
             .iter()
             .map(|c| {
                 acc += c.weight;
                 acc
             })
             .collect();
-        *cumulative.last_mut().expect("non-empty") = 1.0;
+        *cumulative.last_mut().expect("a bath has a component") = 1.0;
         let cut = cumulative
             .iter()
             .map(|&c| (c * 4_294_967_296.0).round() as u64)
             .collect();
-        Ok(Self { cut, components })
+        Ok(Self { cut, bath })
     }
 
-    /// The Bragg-split bath (104) with parameters (σ, λ_B, b), normalised.
-    pub fn bragg(sigma: f64, lambda_b: f64, b: f64) -> Result<Self, MdError> {
-        if !(sigma > 0.0) {
-            return Err(invalid("sigma", "must be > 0"));
-        }
-        if !(b >= 0.0) {
-            return Err(invalid("b", "must be >= 0"));
-        }
-        let s = sigma / std::f64::consts::SQRT_2;
-        Self::new(&[
-            Component {
-                weight: 1.0,
-                center: -lambda_b,
-                std_dev: s,
-            },
-            Component {
-                weight: b,
-                center: lambda_b,
-                std_dev: s,
-            },
-        ])
-    }
-
-    /// The normalised components.
-    pub fn components(&self) -> &[Component] {
-        &self.components
+    /// The sampled bath law (normalised: use [`Bath::pdf`], [`Bath::cdf`], [`Bath::prob`]).
+    pub fn bath(&self) -> &Bath {
+        &self.bath
     }
 
     /// Draw one velocity.
     #[inline(always)]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
-        let c = &self.components[self.pick(rng)];
+        let c = &self.bath.components()[self.pick(rng)];
         let z: f64 = rng.sample(StandardNormal);
         c.center + c.std_dev * z
     }
@@ -152,73 +98,6 @@ impl MixtureSampler {
                 p
             })
             .collect()
-    }
-
-    /// Probability density at `x`.
-    pub fn density(&self, x: f64) -> f64 {
-        self.components
-            .iter()
-            .map(|c| {
-                let z = (x - c.center) / c.std_dev;
-                c.weight * (-0.5 * z * z).exp() / (c.std_dev * (2.0 * std::f64::consts::PI).sqrt())
-            })
-            .sum()
-    }
-
-    /// Cumulative distribution function at `x` (erfc form, accurate in both tails).
-    pub fn cdf(&self, x: f64) -> f64 {
-        self.components
-            .iter()
-            .map(|c| {
-                let z = (x - c.center) / (c.std_dev * std::f64::consts::SQRT_2);
-                c.weight * 0.5 * erfc(-z)
-            })
-            .sum()
-    }
-
-    /// Probability of `[a, b)`, computed from the nearer tail to avoid cancellation.
-    pub fn prob(&self, a: f64, b: f64) -> f64 {
-        self.components
-            .iter()
-            .map(|c| {
-                let s = c.std_dev * std::f64::consts::SQRT_2;
-                let (za, zb) = ((a - c.center) / s, (b - c.center) / s);
-                let p = if za >= 0.0 {
-                    0.5 * (erfc(za) - erfc(zb))
-                } else {
-                    0.5 * (erfc(-zb) - erfc(-za))
-                };
-                c.weight * p
-            })
-            .sum()
-    }
-
-    /// Mean velocity.
-    pub fn mean(&self) -> f64 {
-        self.components.iter().map(|c| c.weight * c.center).sum()
-    }
-
-    /// Second moment <λ²>.
-    pub fn second_moment(&self) -> f64 {
-        self.components
-            .iter()
-            .map(|c| c.weight * (c.center * c.center + c.std_dev * c.std_dev))
-            .sum()
-    }
-
-    /// Interval `[lo, hi]` outside which every component has less than `exp(-k²/2)` weight.
-    pub fn support(&self, k: f64) -> (f64, f64) {
-        let lo = self
-            .components
-            .iter()
-            .map(|c| c.center - k * c.std_dev)
-            .fold(f64::INFINITY, f64::min);
-        let hi = self
-            .components
-            .iter()
-            .map(|c| c.center + k * c.std_dev)
-            .fold(f64::NEG_INFINITY, f64::max);
-        (lo, hi)
     }
 }
 
@@ -341,6 +220,13 @@ impl AliasTable {
     }
 }
 
+/// Sampler of the Bragg bath (104) for the unit tests (rho_b = 1: only the normalised law is
+/// sampled).
+#[cfg(test)]
+pub(crate) fn bragg(sigma: f64, lambda_b: f64, b: f64) -> MixtureSampler {
+    MixtureSampler::from_bath(&Bath::bragg(sigma, lambda_b, b, 1.0).unwrap()).unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -348,7 +234,8 @@ mod tests {
 
     #[test]
     fn moments_and_cdf_match_sampling() {
-        let s = MixtureSampler::bragg(0.2, 0.4, 0.5).unwrap();
+        let sampler = bragg(0.2, 0.4, 0.5);
+        let s = sampler.bath();
         // exact: mean = λ_B (b-1)/(1+b), <λ²> = λ_B² + σ²/2
         assert!((s.mean() - 0.4 * (-0.5) / 1.5).abs() < 1e-15);
         assert!((s.second_moment() - (0.16 + 0.02)).abs() < 1e-15);
@@ -358,7 +245,7 @@ mod tests {
         let n = 200_000;
         let (mut m1, mut m2, mut below) = (0.0, 0.0, 0usize);
         for _ in 0..n {
-            let v = s.sample(&mut rng);
+            let v = sampler.sample(&mut rng);
             m1 += v;
             m2 += v * v;
             below += usize::from(v < 0.1);
@@ -414,16 +301,19 @@ mod tests {
 
     #[test]
     fn pick_probabilities_are_the_weights() {
-        let s = MixtureSampler::bragg(6.0, 5.9, 0.3).unwrap();
+        let s = bragg(6.0, 5.9, 0.3);
         let p = s.pick_probabilities();
         assert!((p[0] - 1.0 / 1.3).abs() <= 2f64.powi(-32));
         assert!((p[1] - 0.3 / 1.3).abs() <= 2f64.powi(-32));
     }
 
+    /// Invalid baths (empty mixture, sigma = 0, b < 0) are rejected by `kinetic::Bath` (tested
+    /// there); a bath that is not finite any more is rejected here.
     #[test]
     fn rejects_bad_components() {
-        assert!(MixtureSampler::new(&[]).is_err());
-        assert!(MixtureSampler::bragg(0.0, 1.0, 1.0).is_err());
-        assert!(MixtureSampler::bragg(1.0, 1.0, -1.0).is_err());
+        let moved = Bath::bragg(1.0, 1.0, 1.0, 1.0)
+            .unwrap()
+            .boosted(f64::INFINITY);
+        assert!(MixtureSampler::from_bath(&moved).is_err());
     }
 }

@@ -84,13 +84,47 @@ fn homogeneous_box(
     (MeanSem::from_rows(&obs), c)
 }
 
+/// The bump of the spreading tests: `n` particles centred at 400 (width 80) in a box of 800.
+fn bump(n: usize) -> GaussianBump {
+    GaussianBump {
+        n,
+        center: 400.0,
+        width: 80.0,
+    }
+}
+
+/// `r` realizations (ensemble seed `seed`) of [`bump`]`(n)` in the box of `algo`, each cell
+/// relaxed with 20 proposals per particle, run to t = 20 (rounded to a multiple of dt): per
+/// realization `<(x - 400)²>` at t = 0 and t = 20, and the counters.
+fn bump_spreading(
+    algo: &CellAlgorithm,
+    n: usize,
+    r: usize,
+    seed: u64,
+) -> Vec<([f64; 2], CellCounters)> {
+    let bump = bump(n);
+    let t_end = (20.0 / algo.dt()).round() * algo.dt();
+    run_shard(r, Shard::WHOLE, seed, 2, |_, rng| {
+        let x: Vec<f64> = (0..bump.n).map(|_| bump.sample(rng)).collect();
+        let mut s = algo.init_local_stationary(x, 20.0, rng);
+        let mut var = [0.0; 2];
+        algo.run(&mut s, &[0.0, t_end], rng, |m, st| {
+            var[m] = st.x.iter().map(|x| (x - 400.0).powi(2)).sum::<f64>() / st.x.len() as f64;
+        })
+        .unwrap();
+        (var, s.counters)
+    })
+    .unwrap()
+    .rows
+}
+
 /// Spreading increment of a bump of `n` particles (width 80, box 800, symmetric bath) at t = 20
 /// against the exact non-interacting value on the level lattice, for dt = 0.4 and 0.025: tells
 /// a Pauli (many-body) time-step effect from a single-particle one.
 #[test]
 #[ignore = "heavy: run in release (see module docs)"]
 fn spreading_dt_effect_vs_density() {
-    let bath = MixtureSampler::bragg(6.0, 5.9, 1.0).unwrap();
+    let bath = common::bragg(6.0, 5.9, 1.0);
     for (n, r) in [(20usize, 20_480usize), (100, 4096), (400, 1024)] {
         for dt in [0.4, 0.025] {
             let algo = CellAlgorithm::new(GAMMA, RHO_B, bath.clone(), 20.0, 40, dt)
@@ -99,29 +133,14 @@ fn spreading_dt_effect_vs_density() {
             let m2 = common::lattice_second_moment(&algo);
             let rate = algo.rate();
             let exact = 2.0 * m2 * (20.0 / rate - (1.0 - (-rate * 20.0).exp()) / (rate * rate));
-            let bump = GaussianBump {
-                n,
-                center: 400.0,
-                width: 80.0,
-            };
-            let t_end = (20.0 / dt).round() * dt;
-            let rows = run_shard(r, Shard::WHOLE, 29, 2, |_, rng| {
-                let x: Vec<f64> = (0..bump.n).map(|_| bump.sample(rng)).collect();
-                let mut s = algo.init_local_stationary(x, 20.0, rng);
-                let mut var = [0.0; 2];
-                algo.run(&mut s, &[0.0, t_end], rng, |m, st| {
-                    var[m] =
-                        st.x.iter().map(|x| (x - 400.0).powi(2)).sum::<f64>() / st.x.len() as f64;
-                })
-                .unwrap();
-                vec![var[1] - var[0]]
-            })
-            .unwrap()
-            .rows;
+            let rows: Vec<Vec<f64>> = bump_spreading(&algo, n, r, 29)
+                .into_iter()
+                .map(|(var, _)| vec![var[1] - var[0]])
+                .collect();
             let ms = MeanSem::from_rows(&rows);
             println!(
                 "n = {n:3} (peak density {:.2}), dt = {dt:5.3}: increment {:.1} ± {:.1}, non-interacting exact {exact:.1}",
-                bump.peak_density(),
+                bump(n).peak_density(),
                 ms.mean[0],
                 ms.sem[0]
             );
@@ -133,32 +152,18 @@ fn spreading_dt_effect_vs_density() {
 /// and its increment over the same realization's initial value (the initial sampling noise
 /// cancels in the increment).
 fn spreading(l: f64, dt: f64, r: usize, rule: DuplicateRule) -> (MeanSem, CellCounters) {
-    let bath = MixtureSampler::bragg(6.0, 5.9, 1.0).unwrap();
+    let bath = common::bragg(6.0, 5.9, 1.0);
     let len = 800.0;
     let algo = CellAlgorithm::new(GAMMA, RHO_B, bath, l, (len / l).round() as usize, dt)
         .unwrap()
         .with_duplicate_rule(rule);
-    let bump = GaussianBump {
-        n: 400,
-        center: 400.0,
-        width: 80.0,
-    };
-    let t_end = (20.0 / dt).round() * dt;
-    let rows = run_shard(r, Shard::WHOLE, 23, 2, |_, rng| {
-        let x: Vec<f64> = (0..bump.n).map(|_| bump.sample(rng)).collect();
-        let mut s = algo.init_local_stationary(x, 20.0, rng);
-        let mut var = [0.0; 2];
-        algo.run(&mut s, &[0.0, t_end], rng, |m, st| {
-            var[m] = st.x.iter().map(|x| (x - 400.0).powi(2)).sum::<f64>() / st.x.len() as f64;
-        })
-        .unwrap();
-        (vec![var[1], var[1] - var[0]], s.counters)
-    })
-    .unwrap()
-    .rows;
+    let rows = bump_spreading(&algo, 400, r, 23);
     let mut c = CellCounters::default();
     rows.iter().for_each(|r| c += r.1);
-    let obs: Vec<Vec<f64>> = rows.into_iter().map(|r| r.0).collect();
+    let obs: Vec<Vec<f64>> = rows
+        .into_iter()
+        .map(|(var, _)| vec![var[1], var[1] - var[0]])
+        .collect();
     (MeanSem::from_rows(&obs), c)
 }
 
@@ -172,7 +177,7 @@ fn rates(c: &CellCounters) -> (f64, f64) {
 #[test]
 #[ignore = "heavy: run in release (see module docs)"]
 fn fermionic_cell_algorithm_convergence() {
-    let bath = MixtureSampler::bragg(6.0, 5.9, 0.3).unwrap();
+    let bath = common::bragg(6.0, 5.9, 0.3);
     let (j40, var40) = continuum(&bath, 1.5);
     println!("continuum (40), rho = 1.5: J/rho = {j40:.4}, var = {var40:.3}");
     let r = 64;
@@ -295,7 +300,7 @@ fn fermionic_cell_algorithm_convergence() {
 #[test]
 #[ignore = "timing: run in release"]
 fn fig5_fermionic_panel_cost() {
-    let bath = MixtureSampler::bragg(6.0, 5.9, 0.3).unwrap();
+    let bath = common::bragg(6.0, 5.9, 0.3);
     let dt: f64 = std::env::var("MD_PANEL_DT")
         .ok()
         .and_then(|v| v.parse().ok())

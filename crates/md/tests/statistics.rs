@@ -11,8 +11,8 @@
 //! * determinism: bit-identical ensembles for 1, 2, 3 threads and for 3 merged shards.
 
 use md::{
-    Bins, CellAlgorithm, GaussianBump, JumpProcess, LatticeStationary, MeanSem, MixtureSampler,
-    Shard, canonical_occupations, merge_shards, run_shard,
+    Bins, CellAlgorithm, GaussianBump, JumpProcess, LatticeStationary, MeanSem, Shard,
+    canonical_occupations, merge_shards, run_shard,
 };
 use rand::Rng;
 
@@ -64,7 +64,7 @@ fn chi_square(counts: &[u64], probs: &[f64]) -> (f64, usize, f64) {
 #[test]
 fn classical_homogeneous_relaxation_matches_kinetic_equation() {
     // Fig. 2 bath and rates, smaller ensemble: N = 200 particles, R = 200 realizations.
-    let bath = MixtureSampler::bragg(0.2, 0.4, 0.5).unwrap();
+    let bath = common::bragg(0.2, 0.4, 0.5);
     let p = JumpProcess::new(0.001, 100.0, bath).unwrap();
     let (n, r, temp) = (200usize, 200usize, 0.08);
     let mut times: Vec<f64> = (0..=20).map(|i| 3.0 * i as f64).collect();
@@ -106,7 +106,7 @@ fn classical_homogeneous_relaxation_matches_kinetic_equation() {
     let edges = bins.edges();
     let final_probs: Vec<f64> = edges
         .windows(2)
-        .map(|w| p.bath().prob(w[0], w[1]))
+        .map(|w| p.sampler().bath().prob(w[0], w[1]))
         .collect();
     let normal = Normal::new(0.0, temp.sqrt()).unwrap();
     let initial_probs: Vec<f64> = edges
@@ -125,7 +125,7 @@ fn classical_homogeneous_relaxation_matches_kinetic_equation() {
 #[test]
 fn fermionic_homogeneous_relaxation_reaches_stationary_state() {
     // Fig. 5 asymmetric bath; one cell of length L = N/rho, rho = 1.5 (n_max ~ 0.5).
-    let bath = MixtureSampler::bragg(6.0, 5.9, 0.3).unwrap();
+    let bath = common::bragg(6.0, 5.9, 0.3);
     let (n, rho, r) = (300usize, 1.5, 300usize);
     let algo = CellAlgorithm::homogeneous(0.08, 50.0, bath, n as f64 / rho).unwrap();
     // initial: Pauli-projected thermal state, symmetric and narrow (T = 4)
@@ -156,7 +156,7 @@ fn fermionic_homogeneous_relaxation_reaches_stationary_state() {
     let rows: Vec<&[f64]> = obs.iter().map(|o| o.0.as_slice()).collect();
     let s = MeanSem::from_rows(&rows);
     // exact reference: canonical occupations of the cell's levels
-    let (lo, hi) = algo.bath().support(12.0);
+    let (lo, hi) = algo.sampler().bath().support_std_devs(12.0);
     let (k0, k1) = (algo.level(lo), algo.level(hi));
     let q = LatticeStationary::level_weights(&algo, k0, k1);
     let canon = canonical_occupations(&q, n);
@@ -200,7 +200,7 @@ fn fermionic_homogeneous_relaxation_reaches_stationary_state() {
 
 #[test]
 fn ensembles_bit_identical_for_threads_and_shards() {
-    let bath = MixtureSampler::bragg(6.0, 5.9, 0.3).unwrap();
+    let bath = common::bragg(6.0, 5.9, 0.3);
     let classical = JumpProcess::new(0.08, 50.0, bath.clone()).unwrap();
     let algo = CellAlgorithm::new(0.08, 50.0, bath, 10.0, 40, 0.1).unwrap();
     let bump = GaussianBump {
@@ -212,12 +212,12 @@ fn ensembles_bit_identical_for_threads_and_shards() {
     let times = [0.0, 1.0, 2.0];
     let r = 10;
     let realize = |_: usize, rng: &mut rand_chacha::ChaCha8Rng| {
-        let (mut a, _) = classical.bump_profiles(&bump, 400.0, &times, &bins, rng);
+        let (a, _) = classical.bump_profiles(&bump, 400.0, &times, &bins, rng);
         let (b, c) = md::fermionic::bump_profiles(&algo, &bump, 5.0, &times, &bins, rng).unwrap();
-        a.extend(b);
-        a.push(c.duplicates as f64);
-        a.push(rng.random::<f64>());
-        a
+        let mut row: Vec<f64> = a.iter().chain(&b).copied().collect();
+        row.push(c.duplicates as f64);
+        row.push(rng.random::<f64>());
+        row
     };
     let reference = run_shard(r, Shard::WHOLE, 99, 1, realize).unwrap().rows;
     for jobs in [2, 3] {
@@ -251,7 +251,7 @@ fn ensembles_bit_identical_for_threads_and_shards() {
 #[test]
 #[ignore = "paper statistics: run in release"]
 fn fig2_paper_statistics() {
-    let bath = MixtureSampler::bragg(0.2, 0.4, 0.5).unwrap();
+    let bath = common::bragg(0.2, 0.4, 0.5);
     let p = JumpProcess::new(0.001, 100.0, bath).unwrap();
     let (n, r, temp) = (1600usize, 1000usize, 0.08);
     let times: Vec<f64> = (0..51).map(|i| 2.0 * i as f64).collect();
@@ -286,7 +286,7 @@ fn fig2_paper_statistics() {
     let probs: Vec<f64> = edges
         .windows(2)
         .map(|w| {
-            (1.0 - decay) * p.bath().prob(w[0], w[1])
+            (1.0 - decay) * p.sampler().bath().prob(w[0], w[1])
                 + decay * (normal.cdf(w[1]) - normal.cdf(w[0]))
         })
         .collect();
@@ -307,7 +307,7 @@ fn fig2_paper_statistics() {
 /// `<Δx²>(t) = 2 <v²> (t/R − (1 − e^{−Rt})/R²)` with `<v²> = Σ_k q_k v_k²`, `<v> = 0`.
 #[test]
 fn single_fermion_is_exact_jump_process_at_any_dt() {
-    let bath = MixtureSampler::bragg(6.0, 5.9, 1.0).unwrap();
+    let bath = common::bragg(6.0, 5.9, 1.0);
     let (len, l) = (400.0, 20.0);
     let times = [4.0, 12.0];
     let r = 20_000;

@@ -8,16 +8,19 @@
 //! stages:
 //!   transport_swap:
 //!     kind: transport_swap          # variant of the stage-kind enum
-//!     deps: []                      # stages whose outputs this one reads
-//!     outputs: [data/transport_swap.parquet]
-//!     params: { gamma: 0.08 }
+//!     deps: [swap_model]            # stages whose outputs this one reads
+//!     params: { n_rho: 61 }
 //! ```
 //!
+//! What a stage writes and reads, and the code it runs, are properties of its kind
+//! ([`StageKind::outputs`], [`StageKind::inputs`], [`StageKind::code`]), not of the file.
+//!
 //! Validation collects *every* problem (YAML syntax, unknown keys, wrong types, unknown
-//! stage kind, unknown dependency, dependency cycles, unknown profile, outputs declared
-//! twice, out-of-range physical parameters from [`StageKind::validate`]) and reports each
-//! with file, line and field path. When the line of a field cannot be determined the
-//! message says so instead of guessing.
+//! stage kind, unknown dependency, dependency cycles, unknown profile, outputs written twice or
+//! not kept per profile, inputs that no dependency writes, code units the build does not know,
+//! out-of-range physical parameters from [`StageKind::validate`]) and reports each with file,
+//! line and field path. When the line of a field cannot be determined the message says so
+//! instead of guessing.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -25,8 +28,8 @@ use std::path::{Path, PathBuf};
 
 use serde::de::Unexpected;
 
-use crate::StageKind;
 use crate::yaml::{self, Node, Pos, Value};
+use crate::{CodeVersions, PROFILE, StageKind, resolve};
 
 /// One problem in the configuration file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -81,7 +84,12 @@ pub struct Stage<K> {
     /// `serde_json::to_value(&kind)`: the canonical parameters (including the `kind` tag).
     pub params: serde_json::Value,
     pub deps: Vec<String>,
+    /// Outputs, profile resolved (`data/quick/fig4.parquet`).
     pub outputs: Vec<String>,
+    /// Outputs of dependencies this stage reads, profile resolved.
+    pub inputs: Vec<String>,
+    /// Code units the stage runs ([`StageKind::code`]).
+    pub code: Vec<String>,
     /// Line of the stage's key in the file.
     pub line: u64,
 }
@@ -132,7 +140,7 @@ impl<K> Config<K> {
 }
 
 const TOP_KEYS: &[&str] = &["profiles", "stages"];
-const STAGE_KEYS: &[&str] = &["kind", "deps", "outputs", "params"];
+const STAGE_KEYS: &[&str] = &["kind", "deps", "params"];
 
 struct Collector<'a> {
     file: &'a Path,
@@ -211,8 +219,12 @@ impl Collector<'_> {
     }
 }
 
-/// Read and validate `file` for `profile`.
-pub fn load<K: StageKind>(file: &Path, profile: &str) -> Result<Config<K>, ConfigErrors> {
+/// Read and validate `file` for `profile`; every code unit a stage names must be in `code`.
+pub fn load<K: StageKind>(
+    file: &Path,
+    profile: &str,
+    code: &CodeVersions,
+) -> Result<Config<K>, ConfigErrors> {
     let text = std::fs::read_to_string(file).map_err(|e| {
         ConfigErrors(vec![ConfigError {
             file: file.to_owned(),
@@ -221,7 +233,7 @@ pub fn load<K: StageKind>(file: &Path, profile: &str) -> Result<Config<K>, Confi
             reason: format!("cannot read: {e}"),
         }])
     })?;
-    parse(&text, file, profile)
+    parse(&text, file, profile, code)
 }
 
 /// Validate the YAML `text` (named `file` in messages) for `profile`.
@@ -232,6 +244,7 @@ pub fn parse<K: StageKind>(
     text: &str,
     file: &Path,
     profile: &str,
+    code: &CodeVersions,
 ) -> Result<Config<K>, ConfigErrors> {
     let mut c = Collector {
         file,
@@ -273,7 +286,6 @@ pub fn parse<K: StageKind>(
         kind: Option<(String, Pos)>,
         deps: Vec<(String, Pos)>,
         deps_pos: Option<Pos>,
-        outputs: Vec<(String, Pos)>,
         params: Option<&'n Node>,
         params_pos: Pos,
     }
@@ -308,7 +320,6 @@ pub fn parse<K: StageKind>(
                     },
                 };
                 let deps = c.string_list(s.get("deps").map(|x| x.1));
-                let outputs = c.string_list(s.get("outputs").map(|x| x.1));
                 let (params, params_pos) = match s.get("params") {
                     None => (None, *key_pos),
                     Some((pp, n)) => match &n.value {
@@ -330,7 +341,6 @@ pub fn parse<K: StageKind>(
                     kind,
                     deps,
                     deps_pos: s.get("deps").map(|x| *x.0),
-                    outputs,
                     params,
                     params_pos,
                 });
@@ -405,48 +415,6 @@ pub fn parse<K: StageKind>(
                     &format!("stages.{}.deps", first.name),
                     format!("dependency cycle: {}", chain.join(" -> ")),
                 );
-            }
-        }
-    }
-
-    // --- outputs
-    {
-        let mut seen: BTreeMap<&str, (&str, Pos)> = BTreeMap::new();
-        for r in &raws {
-            for (o, p) in &r.outputs {
-                let field = format!("stages.{}.outputs", r.name);
-                let path = Path::new(o);
-                let bad = o.is_empty()
-                    || path.is_absolute()
-                    || path
-                        .components()
-                        .any(|c| !matches!(c, std::path::Component::Normal(_)));
-                if bad {
-                    c.at(
-                        Some(*p),
-                        &field,
-                        format!("output `{o}` must be a relative path without `..` or `.`"),
-                    );
-                } else if o == crate::manifest::MANIFEST_PATH {
-                    c.at(
-                        Some(*p),
-                        &field,
-                        format!("output `{o}` is reserved for the manifest"),
-                    );
-                }
-                match seen.get(o.as_str()) {
-                    Some((other, op)) => c.at(
-                        Some(*p),
-                        &field,
-                        format!(
-                            "output `{o}` declared twice (also by stage `{other}` at line {})",
-                            op.line
-                        ),
-                    ),
-                    None => {
-                        seen.insert(o, (&r.name, *p));
-                    }
-                }
             }
         }
     }
@@ -587,18 +555,42 @@ pub fn parse<K: StageKind>(
                         continue;
                     }
                 };
+                let units = kind.code();
+                for u in &units {
+                    if code.get(u).is_none() {
+                        c.at(
+                            Some(*kind_pos),
+                            &format!("stages.{}.kind", r.name),
+                            format!(
+                                "kind `{kind_name}` names code unit `{u}`, which the build does not know (see xtask/build.rs)"
+                            ),
+                        );
+                    }
+                }
                 stages.push(Stage {
                     name: r.name.clone(),
                     kind_name: kind_name.clone(),
-                    kind,
                     params: canonical,
                     deps: r.deps.iter().map(|d| d.0.clone()).collect(),
-                    outputs: r.outputs.iter().map(|d| d.0.clone()).collect(),
+                    outputs: kind.outputs(),
+                    inputs: kind.inputs(),
+                    code: units,
                     line: r.key_pos.line,
+                    kind,
                 });
             }
         }
     }
+
+    // --- outputs and inputs of the selected profile's stages
+    let positions: BTreeMap<&str, (Pos, Option<Pos>)> = raws
+        .iter()
+        .map(|r| (r.name.as_str(), (r.key_pos, r.deps_pos)))
+        .collect();
+    // a stage whose kind or parameters did not parse writes unknown outputs: inputs nobody
+    // writes are then not reported (they would be a consequence)
+    let complete = stages.len() == raws.iter().filter(|r| r.kind.is_some()).count();
+    check_files(&mut c, &positions, &mut stages, profile, complete);
 
     if c.errors.is_empty() {
         Ok(Config {
@@ -610,6 +602,86 @@ pub fn parse<K: StageKind>(
     } else {
         c.errors.sort_by_key(|e| e.pos.unwrap_or((u64::MAX, 0)));
         Err(ConfigErrors(c.errors))
+    }
+}
+
+/// Outputs: relative, kept per profile, written once, not the manifest; inputs: written by one
+/// of the stage's `deps`. Resolves the profile placeholder of both in place.
+fn check_files<K>(
+    c: &mut Collector<'_>,
+    positions: &BTreeMap<&str, (Pos, Option<Pos>)>,
+    stages: &mut [Stage<K>],
+    profile: &str,
+    complete: bool,
+) {
+    let manifest = resolve(crate::manifest::MANIFEST_PATH, profile);
+    let mut seen: BTreeMap<String, (&str, u64)> = BTreeMap::new();
+    for s in stages.iter() {
+        let (key_pos, _) = positions[s.name.as_str()];
+        let field = format!("stages.{}.kind", s.name);
+        for o in &s.outputs {
+            let path = Path::new(o);
+            let bad = o.is_empty()
+                || path.is_absolute()
+                || path
+                    .components()
+                    .any(|c| !matches!(c, std::path::Component::Normal(_)));
+            let r = resolve(o, profile);
+            if bad {
+                c.at(
+                    Some(key_pos),
+                    &field,
+                    format!("output `{o}` must be a relative path without `..` or `.`"),
+                );
+            } else if !o.contains(PROFILE) {
+                c.at(
+                    Some(key_pos),
+                    &field,
+                    format!("output `{o}` must contain `{PROFILE}` (outputs are kept per profile)"),
+                );
+            } else if r == manifest {
+                c.at(
+                    Some(key_pos),
+                    &field,
+                    format!("output `{o}` is reserved for the manifest"),
+                );
+            }
+            match seen.get(&r) {
+                Some((other, line)) => c.at(
+                    Some(key_pos),
+                    &field,
+                    format!("output `{o}` written twice (also by stage `{other}` at line {line})"),
+                ),
+                None => {
+                    seen.insert(r, (&s.name, key_pos.line));
+                }
+            }
+        }
+    }
+    for s in stages.iter() {
+        let (key_pos, deps_pos) = positions[s.name.as_str()];
+        for i in &s.inputs {
+            match seen.get(&resolve(i, profile)) {
+                None if !complete => {}
+                None => c.at(
+                    Some(key_pos),
+                    &format!("stages.{}.kind", s.name),
+                    format!("kind `{}` reads `{i}`, which no stage writes", s.kind_name),
+                ),
+                Some((producer, _)) if !s.deps.iter().any(|d| d == producer) => c.at(
+                    Some(deps_pos.unwrap_or(key_pos)),
+                    &format!("stages.{}.deps", s.name),
+                    format!(
+                        "stage reads `{i}`, written by stage `{producer}`, which is not among its deps"
+                    ),
+                ),
+                Some(_) => {}
+            }
+        }
+    }
+    for s in stages.iter_mut() {
+        s.outputs = s.outputs.iter().map(|o| resolve(o, profile)).collect();
+        s.inputs = s.inputs.iter().map(|i| resolve(i, profile)).collect();
     }
 }
 

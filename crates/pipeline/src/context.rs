@@ -10,6 +10,9 @@ use serde::de::DeserializeOwned;
 
 use crate::progress::Progress;
 
+/// Profile name of [`StageContext::standalone`] contexts (`data/standalone/...`).
+pub const STANDALONE: &str = "standalone";
+
 /// The handle passed to [`crate::StageKind::run`].
 pub struct StageContext {
     pub(crate) name: String,
@@ -22,6 +25,8 @@ pub struct StageContext {
     pub(crate) jobs: usize,
     pub(crate) progress: Arc<Progress>,
     pub(crate) records: Mutex<BTreeMap<String, serde_json::Value>>,
+    /// The one line a user reads when the stage is done.
+    pub(crate) summary: Mutex<Option<String>>,
     pub(crate) fingerprint: String,
     pub(crate) code_version: String,
     pub(crate) profile: String,
@@ -29,20 +34,25 @@ pub struct StageContext {
 
 impl StageContext {
     /// A context outside the engine, for stage unit tests and tools: outputs are
-    /// resolved under `root`, there are no dependencies, progress is silent.
+    /// resolved under `root` with the profile [`STANDALONE`], there are no dependencies,
+    /// progress is silent.
     pub fn standalone(root: &Path, name: &str, outputs: &[&str]) -> Self {
         Self {
             name: name.to_owned(),
             root: root.to_owned(),
-            outputs: outputs.iter().map(|s| (*s).to_owned()).collect(),
+            outputs: outputs
+                .iter()
+                .map(|s| crate::resolve(s, STANDALONE))
+                .collect(),
             inputs: BTreeMap::new(),
             dep_params: BTreeMap::new(),
             jobs: 1,
             progress: Arc::new(Progress::hidden()),
             records: Mutex::new(BTreeMap::new()),
+            summary: Mutex::new(None),
             fingerprint: "standalone".to_owned(),
-            code_version: crate::version::UNVERSIONED.to_owned(),
-            profile: "standalone".to_owned(),
+            code_version: crate::code::UNVERSIONED.to_owned(),
+            profile: STANDALONE.to_owned(),
         }
     }
 
@@ -54,7 +64,8 @@ impl StageContext {
         rel: &str,
         params: impl serde::Serialize,
     ) -> anyhow::Result<Self> {
-        self.inputs.insert(rel.to_owned(), dep.to_owned());
+        self.inputs
+            .insert(crate::resolve(rel, &self.profile), dep.to_owned());
         self.dep_params
             .insert(dep.to_owned(), serde_json::to_value(params)?);
         Ok(self)
@@ -76,9 +87,11 @@ impl StageContext {
         &self.profile
     }
 
-    /// Absolute path of a declared output, e.g. `"data/fig2_energy.parquet"`.
-    /// Its parent directory is created. Write it atomically ([`crate::write_atomic`]).
+    /// Absolute path of a declared output, e.g. `"data/{profile}/fig2_energy.parquet"`
+    /// (the profile placeholder is resolved). Its parent directory is created. Write it
+    /// atomically ([`crate::write_atomic`]).
     pub fn output(&self, rel: &str) -> anyhow::Result<PathBuf> {
+        let rel = &crate::resolve(rel, &self.profile);
         if !self.outputs.iter().any(|o| o == rel) {
             bail!(
                 "stage `{}` writes `{rel}`, which is not among its declared outputs {:?} (declare it in pipeline.yaml)",
@@ -98,8 +111,10 @@ impl StageContext {
         &self.outputs
     }
 
-    /// Absolute path of an output of one of this stage's dependencies.
+    /// Absolute path of an output of one of this stage's dependencies (the profile
+    /// placeholder is resolved).
     pub fn input(&self, rel: &str) -> anyhow::Result<PathBuf> {
+        let rel = &crate::resolve(rel, &self.profile);
         if !self.inputs.contains_key(rel) {
             bail!(
                 "stage `{}` reads `{rel}`, which is not an output of any of its dependencies (available: {:?})",
@@ -133,6 +148,19 @@ impl StageContext {
         })
     }
 
+    /// Parameters of the dependency that writes `rel` (profile placeholder resolved),
+    /// deserialized into that stage's params struct.
+    pub fn params_of_producer<T: DeserializeOwned>(&self, rel: &str) -> anyhow::Result<T> {
+        let r = crate::resolve(rel, &self.profile);
+        let dep = self.inputs.get(&r).ok_or_else(|| {
+            anyhow!(
+                "stage `{}` reads `{r}`, which is not an output of any of its dependencies",
+                self.name
+            )
+        })?;
+        self.dep_params(dep)
+    }
+
     /// Number of threads this stage may use (build a local rayon pool with it).
     pub fn jobs(&self) -> usize {
         self.jobs
@@ -150,9 +178,25 @@ impl StageContext {
         self.progress.update(&self.name, done, total);
     }
 
-    /// Print a line without garbling progress bars.
+    /// Print a line without garbling progress bars (at most 200 characters: details belong
+    /// in [`StageContext::record`]).
     pub fn log(&self, msg: &str) {
-        self.progress.println(&format!("[{}] {msg}", self.name));
+        self.progress
+            .println(&crate::progress::cap_line(format!("[{}] {msg}", self.name)));
+    }
+
+    /// The one or two numbers a user wants, printed on the stage's `done` line (the full
+    /// provenance goes to the manifest via [`StageContext::record`]; `--verbose` prints it).
+    pub fn summary(&self, text: impl Into<String>) {
+        *self.summary.lock().unwrap_or_else(|e| e.into_inner()) = Some(text.into());
+    }
+
+    /// The summary set by the stage, if any.
+    pub fn summary_text(&self) -> Option<String> {
+        self.summary
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Record extra provenance (seeds, counts, convergence numbers) into `data/manifest.json`.
@@ -177,7 +221,7 @@ impl StageContext {
         &self.fingerprint
     }
 
-    /// Hash of the workspace sources this binary was built from.
+    /// Code version of this stage (hash of the code units it runs).
     pub fn code_version(&self) -> &str {
         &self.code_version
     }
@@ -190,14 +234,17 @@ mod tests {
     #[test]
     fn undeclared_output_is_rejected() {
         let dir = tempfile::tempdir().unwrap();
-        let ctx = StageContext::standalone(dir.path(), "s", &["data/a.parquet"]);
+        let ctx = StageContext::standalone(dir.path(), "s", &["data/{profile}/a.parquet"]);
         assert!(
-            ctx.output("data/a.parquet")
+            ctx.output("data/{profile}/a.parquet")
                 .unwrap()
-                .ends_with("data/a.parquet")
+                .ends_with("data/standalone/a.parquet")
         );
-        assert!(dir.path().join("data").is_dir());
-        let e = ctx.output("data/b.parquet").unwrap_err().to_string();
+        assert!(dir.path().join("data/standalone").is_dir());
+        let e = ctx
+            .output("data/{profile}/b.parquet")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("not among its declared outputs"), "{e}");
         assert!(ctx.input("data/x").is_err());
         assert!(ctx.dep_params::<serde_json::Value>("nope").is_err());

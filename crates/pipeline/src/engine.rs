@@ -2,21 +2,116 @@
 //! budget, fingerprint-based skipping, atomic manifest updates, failure isolation.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Instant;
 
+use crate::code::stage_code_version;
 use crate::config::{self, Config, Stage};
 use crate::manifest::{self, MANIFEST_PATH, Manifest, StageRecord};
-use crate::progress::Progress;
-use crate::{Error, StageContext, StageKind, fingerprint, version};
+use crate::progress::{Progress, cap_line};
+use crate::{CodeVersions, Error, StageContext, StageKind, diff, fingerprint, resolve, version};
 
 /// Is a stage's recorded output trustworthy?
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Freshness {
     Fresh,
-    Stale(String),
+    /// Stale, with every reason found.
+    Stale(Vec<Stale>),
+}
+
+impl Freshness {
+    pub fn is_fresh(&self) -> bool {
+        matches!(self, Freshness::Fresh)
+    }
+}
+
+impl fmt::Display for Freshness {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Freshness::Fresh => f.write_str("fresh"),
+            Freshness::Stale(why) => {
+                let parts: Vec<String> = why.iter().map(ToString::to_string).collect();
+                write!(f, "stale: {}", parts.join("; "))
+            }
+        }
+    }
+}
+
+/// Why a stage must run again.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stale {
+    /// No record in the manifest of this profile.
+    NeverRun,
+    /// Its parameters changed (stage name, leaf changes).
+    Params(String, Vec<diff::Change>),
+    /// The code of these units changed.
+    Code(Vec<String>),
+    /// These dependencies' fingerprints changed (their outputs will change or have changed).
+    Inputs(Vec<String>),
+    /// A recorded output is missing, modified or not recorded.
+    Outputs(String),
+    /// The fingerprint differs for none of the reasons above (e.g. a new fingerprint scheme).
+    Fingerprint,
+}
+
+fn list(items: &[String], max: usize) -> String {
+    let shown: Vec<String> = items.iter().take(max).map(|i| format!("`{i}`")).collect();
+    let more = items.len().saturating_sub(max);
+    if more > 0 {
+        format!("{} and {more} more", shown.join(", "))
+    } else {
+        shown.join(", ")
+    }
+}
+
+impl fmt::Display for Stale {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Stale::NeverRun => f.write_str("never run"),
+            Stale::Params(stage, ch) => {
+                let show = |v: &Option<serde_json::Value>| {
+                    v.as_ref()
+                        .map_or("absent".into(), serde_json::Value::to_string)
+                };
+                let shown: Vec<String> = ch
+                    .iter()
+                    .take(2)
+                    .map(|c| {
+                        format!(
+                            "`{stage}.{}` ({} -> {})",
+                            c.path,
+                            show(&c.old),
+                            show(&c.new)
+                        )
+                    })
+                    .collect();
+                let more = ch.len().saturating_sub(2);
+                write!(
+                    f,
+                    "parameter{} {}{} changed",
+                    if ch.len() == 1 { "" } else { "s" },
+                    shown.join(", "),
+                    if more > 0 {
+                        format!(" and {more} more")
+                    } else {
+                        String::new()
+                    }
+                )
+            }
+            Stale::Code(units) => write!(f, "code of {} changed", list(units, 3)),
+            Stale::Inputs(deps) => write!(
+                f,
+                "input{} {} changed",
+                if deps.len() == 1 { "" } else { "s" },
+                list(deps, 3)
+            ),
+            Stale::Outputs(why) => f.write_str(why),
+            Stale::Fingerprint => f.write_str("fingerprint scheme changed"),
+        }
+    }
 }
 
 /// One row of `list`.
@@ -38,6 +133,8 @@ pub struct RunOptions {
     /// Total thread budget, shared by stages running in parallel.
     pub jobs: usize,
     pub progress: Arc<Progress>,
+    /// Print each stage's full provenance records when it finishes.
+    pub verbose: bool,
 }
 
 impl Default for RunOptions {
@@ -47,6 +144,7 @@ impl Default for RunOptions {
             force: false,
             jobs: 1,
             progress: Arc::new(Progress::hidden()),
+            verbose: false,
         }
     }
 }
@@ -77,45 +175,58 @@ impl RunReport {
 pub struct Pipeline<K> {
     pub config: Config<K>,
     root: PathBuf,
-    code_version: String,
+    code: CodeVersions,
     git_commit: Option<String>,
 }
 
+/// How one stage is run: its thread budget, why it runs, whether to print its records.
+struct StageRun {
+    jobs: usize,
+    why: String,
+    verbose: bool,
+}
+
 impl<K: StageKind> Pipeline<K> {
-    /// Load and validate `file`; outputs live under the file's directory.
+    /// Load and validate `file` without code versions (tests, tools): every code unit hashes
+    /// to [`crate::code::UNVERSIONED`]. Outputs live under the file's directory.
     pub fn load(file: &Path, profile: &str) -> Result<Self, Error> {
-        let config = config::load::<K>(file, profile)?;
+        Self::load_versioned(file, profile, CodeVersions::unversioned())
+    }
+
+    /// Load and validate `file` with the code versions of the build (the CLI passes the table
+    /// generated by `xtask/build.rs`); a stage naming an unknown code unit is an error.
+    pub fn load_versioned(file: &Path, profile: &str, code: CodeVersions) -> Result<Self, Error> {
+        let config = config::load::<K>(file, profile, &code)?;
         let root = file
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."))
             .to_owned();
-        Ok(Self::new(config, root))
-    }
-
-    pub fn new(config: Config<K>, root: PathBuf) -> Self {
         let git_commit = version::git_commit(&root);
-        Self {
+        Ok(Self {
             config,
             root,
-            code_version: version::UNVERSIONED.to_owned(),
+            code,
             git_commit,
-        }
-    }
-
-    /// Set the code version that enters every fingerprint (the CLI passes the build-time
-    /// hash of the workspace sources; tests simulate a code change with it).
-    pub fn with_code_version(mut self, v: &str) -> Self {
-        self.code_version = v.to_owned();
-        self
+        })
     }
 
     pub fn root(&self) -> &Path {
         &self.root
     }
 
+    pub fn profile(&self) -> &str {
+        &self.config.profile
+    }
+
+    /// `data/<profile>/manifest.json` under the root.
     pub fn manifest_path(&self) -> PathBuf {
-        self.root.join(MANIFEST_PATH)
+        self.root.join(resolve(MANIFEST_PATH, &self.config.profile))
+    }
+
+    /// Code unit -> hash for one stage.
+    pub fn stage_code(&self, s: &Stage<K>) -> BTreeMap<String, String> {
+        self.code.of(&s.code)
     }
 
     /// Fingerprint of every stage.
@@ -128,38 +239,61 @@ impl<K: StageKind> Pipeline<K> {
                 .iter()
                 .map(|d| (d.as_str(), fps[d].as_str()))
                 .collect();
-            let fp =
-                fingerprint::stage_fingerprint(&s.kind_name, &s.params, &deps, &self.code_version);
+            let fp = fingerprint::stage_fingerprint(
+                &s.kind_name,
+                &s.params,
+                &deps,
+                &stage_code_version(&self.stage_code(s)),
+            );
             fps.insert(s.name.clone(), fp);
         }
         fps
     }
 
-    fn freshness(&self, s: &Stage<K>, fp: &str, m: &Manifest) -> Freshness {
+    fn freshness(&self, s: &Stage<K>, fps: &BTreeMap<String, String>, m: &Manifest) -> Freshness {
         let Some(rec) = m.stages.get(&s.name) else {
-            return Freshness::Stale("never run".into());
+            return Freshness::Stale(vec![Stale::NeverRun]);
         };
-        if rec.fingerprint != fp {
-            let why = if rec.code_version != self.code_version {
-                "code changed"
-            } else if rec.params != s.params {
-                "parameters changed"
-            } else {
-                "a dependency changed"
-            };
-            return Freshness::Stale(format!(
-                "{why} (fingerprint {} -> {})",
-                &rec.fingerprint[..12.min(rec.fingerprint.len())],
-                &fp[..12]
-            ));
+        let mut why = Vec::new();
+        if rec.fingerprint != fps[&s.name] {
+            let params = diff::changes(&rec.params, &s.params);
+            if !params.is_empty() {
+                why.push(Stale::Params(s.name.clone(), params));
+            }
+            let code = self.stage_code(s);
+            let units: BTreeSet<&String> = code.keys().chain(rec.code.keys()).collect();
+            let changed: Vec<String> = units
+                .into_iter()
+                .filter(|u| code.get(*u) != rec.code.get(*u))
+                .cloned()
+                .collect();
+            if !changed.is_empty() {
+                why.push(Stale::Code(changed));
+            }
+            let deps: BTreeSet<&String> =
+                s.deps.iter().chain(rec.dep_fingerprints.keys()).collect();
+            let inputs: Vec<String> = deps
+                .into_iter()
+                .filter(|d| fps.get(*d) != rec.dep_fingerprints.get(*d))
+                .cloned()
+                .collect();
+            if !inputs.is_empty() {
+                why.push(Stale::Inputs(inputs));
+            }
+            if why.is_empty() {
+                why.push(Stale::Fingerprint);
+            }
+            return Freshness::Stale(why);
         }
         let declared: BTreeSet<&String> = s.outputs.iter().collect();
         let recorded: BTreeSet<&String> = rec.outputs.keys().collect();
         if declared != recorded {
-            return Freshness::Stale("declared outputs differ from the recorded ones".into());
+            return Freshness::Stale(vec![Stale::Outputs(
+                "declared outputs differ from the recorded ones".into(),
+            )]);
         }
         match manifest::outputs_problem(&self.root, &s.outputs, rec) {
-            Some(p) => Freshness::Stale(p),
+            Some(p) => Freshness::Stale(vec![Stale::Outputs(p)]),
             None => Freshness::Fresh,
         }
     }
@@ -178,7 +312,7 @@ impl<K: StageKind> Pipeline<K> {
                     kind: s.kind_name.clone(),
                     deps: s.deps.clone(),
                     fingerprint: fps[&s.name].clone(),
-                    freshness: self.freshness(s, &fps[&s.name], &m),
+                    freshness: self.freshness(s, &fps, &m),
                 }
             })
             .collect()
@@ -230,17 +364,21 @@ impl<K: StageKind> Pipeline<K> {
 
         let mut report = RunReport::default();
         let mut to_run: Vec<usize> = Vec::new();
+        let mut reasons: BTreeMap<usize, String> = BTreeMap::new();
         for &i in &order {
             let s = &self.config.stages[i];
-            match (opts.force, self.freshness(s, &fps[&s.name], &manifest)) {
+            match (opts.force, self.freshness(s, &fps, &manifest)) {
                 (false, Freshness::Fresh) => {
-                    opts.progress
-                        .println(&format!("[{}] fresh, skipped", s.name));
+                    opts.progress.println(&format!("[{}] fresh", s.name));
                     report.skipped.push(s.name.clone());
                 }
-                (true, _) => to_run.push(i),
-                (false, Freshness::Stale(why)) => {
-                    opts.progress.println(&format!("[{}] stale: {why}", s.name));
+                (true, _) => {
+                    reasons.insert(i, "forced".into());
+                    to_run.push(i);
+                }
+                (false, stale) => {
+                    let why = stale.to_string();
+                    reasons.insert(i, why.trim_start_matches("stale: ").to_owned());
                     to_run.push(i);
                 }
             }
@@ -312,8 +450,21 @@ impl<K: StageKind> Pipeline<K> {
                     let manifest = &manifest;
                     let mpath = &mpath;
                     let progress = opts.progress.clone();
+                    let why = reasons.get(&i).cloned().unwrap_or_default();
+                    let verbose = opts.verbose;
                     scope.spawn(move || {
-                        let r = self.run_stage(i, threads, fps, manifest, mpath, progress);
+                        let r = self.run_stage(
+                            i,
+                            StageRun {
+                                jobs: threads,
+                                why,
+                                verbose,
+                            },
+                            fps,
+                            manifest,
+                            mpath,
+                            progress,
+                        );
                         let _ = tx.send((i, threads, r));
                     });
                 }
@@ -343,13 +494,14 @@ impl<K: StageKind> Pipeline<K> {
     fn run_stage(
         &self,
         i: usize,
-        jobs: usize,
+        run: StageRun,
         fps: &BTreeMap<String, String>,
         manifest: &Mutex<Manifest>,
         mpath: &Path,
         progress: Arc<Progress>,
     ) -> Result<f64, String> {
         let s = &self.config.stages[i];
+        let jobs = run.jobs;
         // Forget the old record first: from here on, until the new record is written,
         // nothing this stage has written is trusted (a kill mid-stage leaves it stale).
         {
@@ -380,23 +532,28 @@ impl<K: StageKind> Pipeline<K> {
             jobs,
             progress: progress.clone(),
             records: Mutex::new(BTreeMap::new()),
+            summary: Mutex::new(None),
             fingerprint: fps[&s.name].clone(),
-            code_version: self.code_version.clone(),
+            code_version: stage_code_version(&self.stage_code(s)),
             profile: self.config.profile.clone(),
         };
-        progress.println(&format!(
-            "[{}] running ({} thread{})",
+        progress.println(&cap_line(format!(
+            "[{}] running ({} thread{}): {}",
             s.name,
             jobs,
-            if jobs == 1 { "" } else { "s" }
-        ));
+            if jobs == 1 { "" } else { "s" },
+            run.why
+        )));
         let started = manifest::now_rfc3339();
         let t0 = Instant::now();
         let result = std::panic::catch_unwind(AssertUnwindSafe(|| s.kind.run(&ctx)));
         progress.finish(&s.name);
         let secs = t0.elapsed().as_secs_f64();
         let fail = |msg: String| {
-            progress.println(&format!("[{}] FAILED after {secs:.2} s: {msg}", s.name));
+            progress.println(&cap_line(format!(
+                "[{}] FAILED after {secs:.2} s: {msg}",
+                s.name
+            )));
             Err(msg)
         };
         match result {
@@ -428,7 +585,8 @@ impl<K: StageKind> Pipeline<K> {
             dep_fingerprints: s.deps.iter().map(|d| (d.clone(), fps[d].clone())).collect(),
             outputs,
             records: ctx.records(),
-            code_version: self.code_version.clone(),
+            code_version: ctx.code_version().to_owned(),
+            code: self.stage_code(s),
             git_commit: self.git_commit.clone(),
             profile: self.config.profile.clone(),
             jobs,
@@ -441,7 +599,18 @@ impl<K: StageKind> Pipeline<K> {
             m.stages.insert(s.name.clone(), rec);
             m.save(mpath).map_err(|e| e.to_string())?;
         }
-        progress.println(&format!("[{}] done in {secs:.2} s", s.name));
+        let summary = ctx
+            .summary_text()
+            .map_or(String::new(), |t| format!(": {t}"));
+        progress.println(&cap_line(format!(
+            "[{}] done in {secs:.2} s{summary}",
+            s.name
+        )));
+        if run.verbose {
+            let records =
+                serde_json::to_string_pretty(&ctx.records()).unwrap_or_else(|e| e.to_string());
+            progress.println(&format!("[{}] records: {records}", s.name));
+        }
         Ok(secs)
     }
 

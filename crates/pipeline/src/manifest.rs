@@ -1,5 +1,5 @@
-//! `data/manifest.json`: provenance of every stage's outputs, and the record the engine
-//! trusts when deciding that a stage is fresh. Written atomically after each stage.
+//! `data/<profile>/manifest.json`: provenance of every stage's outputs, and the record the
+//! engine trusts when deciding that a stage is fresh. Written atomically after each stage.
 
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -9,11 +9,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::Error;
 
-/// Manifest location relative to the pipeline root.
-pub const MANIFEST_PATH: &str = "data/manifest.json";
+/// Manifest location relative to the pipeline root (one per profile, [`crate::PROFILE`]).
+pub const MANIFEST_PATH: &str = "data/{profile}/manifest.json";
 
-/// Format version of the manifest file.
-pub const MANIFEST_VERSION: u32 = 1;
+/// Format version of the manifest file (2: per-stage code units).
+pub const MANIFEST_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Manifest {
@@ -34,7 +34,10 @@ pub struct StageRecord {
     pub outputs: BTreeMap<String, OutputRecord>,
     /// Values recorded by the stage (seeds, counts, convergence, timings).
     pub records: BTreeMap<String, serde_json::Value>,
+    /// The stage's code version: a hash of `code`.
     pub code_version: String,
+    /// Code unit -> hash, for the units the stage runs ([`crate::StageKind::code`]).
+    pub code: BTreeMap<String, String>,
     /// `sha` or `sha-dirty`; provenance only.
     pub git_commit: Option<String>,
     pub profile: String,

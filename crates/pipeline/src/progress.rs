@@ -14,6 +14,19 @@ enum Mode {
     Hidden,
 }
 
+/// Longest line the runner prints in a normal run.
+pub const MAX_LINE: usize = 200;
+
+/// `line` cut to [`MAX_LINE`] characters (an ellipsis marks the cut).
+pub fn cap_line(line: String) -> String {
+    if line.chars().count() <= MAX_LINE {
+        return line;
+    }
+    let mut s: String = line.chars().take(MAX_LINE - 1).collect();
+    s.push('…');
+    s
+}
+
 /// Shared progress reporter for all running stages.
 pub struct Progress {
     mode: Mode,

@@ -1,12 +1,8 @@
-//! Git commit of the workspace, for provenance only. The code version that enters the
-//! fingerprints is a hash of the workspace sources computed at build time by
-//! `xtask/build.rs` and handed to [`crate::Pipeline::with_code_version`].
+//! Git commit of the workspace, for provenance only. The code versions that enter the
+//! fingerprints are per stage ([`crate::code`]).
 
 use std::path::Path;
 use std::process::Command;
-
-/// Code version used when none is given (tests, tools).
-pub const UNVERSIONED: &str = "unversioned";
 
 /// The git commit of `root` (`<sha>` or `<sha>-dirty`), or `None` without git.
 /// Recorded in the manifest for provenance only; it never enters fingerprints.

@@ -21,6 +21,8 @@ enum TestKind {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SourceParams {
+    /// file name of the output, under `data/{profile}/`
+    out: String,
     gamma: f64,
     #[serde(default)]
     b: f64,
@@ -32,6 +34,9 @@ struct SourceParams {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SumParams {
+    /// outputs of dependencies to add up
+    reads: Vec<String>,
+    out: String,
     #[serde(default)]
     scale: Option<f64>,
 }
@@ -39,7 +44,13 @@ struct SumParams {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct BrokenParams {
+    /// output path as written (tests give paths with and without the profile placeholder)
+    out: String,
     panic: bool,
+}
+
+fn data(name: &str) -> String {
+    format!("data/{{profile}}/{name}")
 }
 
 impl StageKind for TestKind {
@@ -53,11 +64,37 @@ impl StageKind for TestKind {
         e
     }
 
+    fn outputs(&self) -> Vec<String> {
+        match self {
+            TestKind::Source(p) => vec![data(&p.out)],
+            TestKind::Sum(p) => vec![data(&p.out)],
+            TestKind::Broken(p) => vec![p.out.clone()],
+        }
+    }
+
+    fn inputs(&self) -> Vec<String> {
+        match self {
+            TestKind::Sum(p) => p.reads.iter().map(|r| data(r)).collect(),
+            TestKind::Source(_) | TestKind::Broken(_) => Vec::new(),
+        }
+    }
+
+    /// Code units: each kind its own file, and a file the two arithmetic kinds share.
+    fn code(&self) -> Vec<String> {
+        let units: &[&str] = match self {
+            TestKind::Source(_) => &["source.rs", "arith.rs"],
+            TestKind::Sum(_) => &["sum.rs", "arith.rs"],
+            TestKind::Broken(_) => &["broken.rs"],
+        };
+        units.iter().map(|u| (*u).to_owned()).collect()
+    }
+
     fn run(&self, ctx: &StageContext) -> anyhow::Result<()> {
         match self {
             TestKind::Source(p) => {
                 let out = ctx.output(&ctx.outputs()[0])?;
                 ctx.record("seed", serde_json::json!(42));
+                ctx.summary(format!("value {}", p.gamma * p.rho + p.b));
                 ctx.progress(1, 1);
                 pipeline::write_atomic(&out, |f| write!(f, "{}", p.gamma * p.rho + p.b))?;
             }
@@ -71,13 +108,8 @@ impl StageKind for TestKind {
                         );
                     }
                 }
-                let inputs: Vec<String> = ["data/a.txt", "data/b.txt", "data/c.txt", "data/d.txt"]
-                    .into_iter()
-                    .filter(|i| ctx.input(i).is_ok())
-                    .map(String::from)
-                    .collect();
-                for i in &inputs {
-                    total += std::fs::read_to_string(ctx.input(i)?)?
+                for i in &p.reads {
+                    total += std::fs::read_to_string(ctx.input(&data(i))?)?
                         .trim()
                         .parse::<f64>()?;
                 }
@@ -111,28 +143,27 @@ profiles:
 stages:
   a:
     kind: source
-    outputs: [data/a.txt]
     params:
+      out: a.txt
       gamma: 0.08
       rho: 1.0
   b:
     kind: source
-    outputs: [data/b.txt]
-    params: { gamma: 2.0, b: 1.0, rho: 3.0 }
+    params: { out: b.txt, gamma: 2.0, b: 1.0, rho: 3.0 }
   c:
     kind: sum
     deps: [a, b]
-    outputs: [data/c.txt]
+    params: { reads: [a.txt, b.txt], out: c.txt }
   d:
     kind: sum
     deps: [c]
-    outputs: [data/d.txt]
     params:
+      reads: [c.txt]
+      out: d.txt
       scale: 10.0
   e:
     kind: source
-    outputs: [data/e.txt]
-    params: { gamma: 1.0, rho: 1.0 }
+    params: { out: e.txt, gamma: 1.0, rho: 1.0 }
 ";
 
 fn setup(yaml: &str) -> (tempfile::TempDir, PathBuf) {
@@ -142,13 +173,18 @@ fn setup(yaml: &str) -> (tempfile::TempDir, PathBuf) {
     (dir, file)
 }
 
-fn errors(yaml: &str) -> String {
-    let (_d, file) = setup(yaml);
+/// The configuration errors of `yaml`, with the temporary directory shown as `<dir>`; the
+/// whole message (what a user reads) is kept as the insta snapshot `name`.
+fn errors(name: &str, yaml: &str) -> String {
+    let (d, file) = setup(yaml);
     match Pipeline::<TestKind>::load(&file, "paper") {
         Ok(_) => panic!("expected configuration errors"),
         Err(e) => {
-            let s = e.to_string();
+            let s = e
+                .to_string()
+                .replace(&d.path().display().to_string(), "<dir>");
             println!("{s}");
+            insta::assert_snapshot!(name, s);
             s
         }
     }
@@ -184,7 +220,10 @@ fn sorted(mut v: Vec<&str>) -> Vec<&str> {
 
 #[test]
 fn yaml_syntax_error() {
-    let m = errors("stages:\n  a:\n    kind: source\n   outputs: [x\n");
+    let m = errors(
+        "yaml_syntax_error",
+        "stages:\n  a:\n    kind: source\n   outputs: [x\n",
+    );
     assert!(
         m.contains("pipeline.yaml:4:") || m.contains("pipeline.yaml:5:"),
         "{m}"
@@ -194,36 +233,43 @@ fn yaml_syntax_error() {
 
 #[test]
 fn unknown_top_level_key() {
-    let m = errors(&GOOD.replace("stages:\n", "stagez: 1\nstages:\n"));
+    let m = errors(
+        "unknown_top_level_key",
+        &GOOD.replace("stages:\n", "stagez: 1\nstages:\n"),
+    );
     assert_reports(&m, 6, "stagez", "unknown key `stagez`");
 }
 
 #[test]
 fn unknown_stage_key() {
-    let m = errors(&GOOD.replace(
-        "    outputs: [data/a.txt]\n",
-        "    outputs: [data/a.txt]\n    dependencies: [b]\n",
-    ));
-    assert_reports(
-        &m,
-        10,
-        "stages.a.dependencies",
-        "unknown key `dependencies`",
+    let m = errors(
+        "unknown_stage_key",
+        &GOOD.replace(
+            "    kind: source\n    params:\n",
+            "    kind: source\n    dependencies: [b]\n    params:\n",
+        ),
     );
+    assert_reports(&m, 9, "stages.a.dependencies", "unknown key `dependencies`");
 }
 
 #[test]
 fn unknown_param_key() {
-    let m = errors(&GOOD.replace(
-        "      gamma: 0.08\n",
-        "      gamma: 0.08\n      gama: 0.1\n",
-    ));
+    let m = errors(
+        "unknown_param_key",
+        &GOOD.replace(
+            "      gamma: 0.08\n",
+            "      gamma: 0.08\n      gama: 0.1\n",
+        ),
+    );
     assert_reports(&m, 12, "stages.a.params.gama", "unknown field `gama`");
 }
 
 #[test]
 fn wrong_type() {
-    let m = errors(&GOOD.replace("      rho: 1.0\n", "      rho: dense\n"));
+    let m = errors(
+        "wrong_type",
+        &GOOD.replace("      rho: 1.0\n", "      rho: dense\n"),
+    );
     assert_reports(
         &m,
         12,
@@ -240,10 +286,10 @@ fn every_bad_key_of_a_stage_is_reported() {
             "      gamma: fast\n      gama: 0.1\n",
         )
         .replace(
-            "{ gamma: 2.0, b: 1.0, rho: 3.0 }",
-            "{ gamma: 2.0, b: 1.0, rho: 3.0, sigma: 6 }",
+            "{ out: b.txt, gamma: 2.0, b: 1.0, rho: 3.0 }",
+            "{ out: b.txt, gamma: 2.0, b: 1.0, rho: 3.0, sigma: 6 }",
         );
-    let m = errors(&yaml);
+    let m = errors("every_bad_key_of_a_stage_is_reported", &yaml);
     assert_reports(
         &m,
         11,
@@ -251,14 +297,17 @@ fn every_bad_key_of_a_stage_is_reported() {
         "invalid type: string \"fast\", expected f64",
     );
     assert_reports(&m, 12, "stages.a.params.gama", "unknown field `gama`");
-    assert_reports(&m, 17, "stages.b.params.sigma", "unknown field `sigma`");
+    assert_reports(&m, 16, "stages.b.params.sigma", "unknown field `sigma`");
     assert!(m.starts_with("3 problems"), "{m}");
 }
 
 #[test]
 fn ambiguous_wrong_type_says_line_unknown() {
     // Two leaves render as `string "x"`: the engine must not guess which one serde meant.
-    let m = errors(&GOOD.replace("      rho: 1.0\n", "      rho: x\n      tags: [x]\n"));
+    let m = errors(
+        "ambiguous_wrong_type_says_line_unknown",
+        &GOOD.replace("      rho: 1.0\n", "      rho: x\n      tags: [x]\n"),
+    );
     assert!(
         m.contains(
             "pipeline.yaml: (line unknown) field `stages.a.params`: invalid type: string \"x\""
@@ -269,37 +318,52 @@ fn ambiguous_wrong_type_says_line_unknown() {
 
 #[test]
 fn wrong_type_in_stage_structure() {
-    let m = errors(&GOOD.replace("    outputs: [data/a.txt]\n", "    outputs: data/a.txt\n"));
-    assert_reports(&m, 9, "stages.a.outputs", "expected a list of strings");
+    let m = errors(
+        "wrong_type_in_stage_structure",
+        &GOOD.replace("    deps: [a, b]\n", "    deps: a, b\n"),
+    );
+    assert_reports(&m, 18, "stages.c.deps", "expected a list of strings");
 }
 
 #[test]
 fn missing_param() {
-    let m = errors(&GOOD.replace("      rho: 1.0\n", ""));
-    assert_reports(&m, 10, "stages.a.params.rho", "missing field `rho`");
+    let m = errors("missing_param", &GOOD.replace("      rho: 1.0\n", ""));
+    assert_reports(&m, 9, "stages.a.params.rho", "missing field `rho`");
 }
 
 #[test]
 fn unknown_stage_kind() {
-    let m = errors(&GOOD.replace(
-        "    kind: sum\n    deps: [c]",
-        "    kind: summ\n    deps: [c]",
-    ));
-    assert_reports(&m, 22, "stages.d.kind", "unknown variant `summ`");
+    let m = errors(
+        "unknown_stage_kind",
+        &GOOD.replace(
+            "    kind: sum\n    deps: [c]",
+            "    kind: summ\n    deps: [c]",
+        ),
+    );
+    assert_reports(&m, 21, "stages.d.kind", "unknown variant `summ`");
 }
 
 #[test]
 fn unknown_dependency() {
-    let m = errors(&GOOD.replace("deps: [a, b]", "deps: [a, bb]"));
-    assert_reports(&m, 19, "stages.c.deps", "unknown dependency `bb`");
+    let m = errors(
+        "unknown_dependency",
+        &GOOD.replace("deps: [a, b]", "deps: [a, bb]"),
+    );
+    assert_reports(&m, 18, "stages.c.deps", "unknown dependency `bb`");
 }
 
 #[test]
 fn dependency_cycle_is_named() {
-    let m = errors(&GOOD.replace("deps: [a, b]", "deps: [a, b, d]"));
-    assert_reports(&m, 19, "stages.c.deps", "dependency cycle: c -> d -> c");
-    let m = errors(&GOOD.replace("deps: [a, b]", "deps: [c]"));
-    assert_reports(&m, 19, "stages.c.deps", "dependency cycle: c -> c");
+    let m = errors(
+        "dependency_cycle_is_named",
+        &GOOD.replace("deps: [a, b]", "deps: [a, b, d]"),
+    );
+    assert_reports(&m, 18, "stages.c.deps", "dependency cycle: c -> d -> c");
+    let m = errors(
+        "dependency_self_cycle",
+        &GOOD.replace("deps: [a, b]", "deps: [c]"),
+    );
+    assert_reports(&m, 18, "stages.c.deps", "dependency cycle: c -> c");
 }
 
 #[test]
@@ -319,18 +383,71 @@ fn unknown_profile() {
 
 #[test]
 fn profile_overrides_unknown_stage() {
-    let m = errors(&GOOD.replace("    a:\n      rho: 0.5\n", "    z:\n      rho: 0.5\n"));
+    let m = errors(
+        "profile_overrides_unknown_stage",
+        &GOOD.replace("    a:\n      rho: 0.5\n", "    z:\n      rho: 0.5\n"),
+    );
     assert_reports(&m, 4, "profiles.quick.z", "overrides unknown stage `z`");
 }
 
 #[test]
 fn output_declared_twice() {
-    let m = errors(&GOOD.replace("outputs: [data/e.txt]", "outputs: [data/b.txt]"));
+    let m = errors(
+        "output_declared_twice",
+        &GOOD.replace("{ out: e.txt,", "{ out: b.txt,"),
+    );
     assert_reports(
         &m,
-        29,
-        "stages.e.outputs",
-        "output `data/b.txt` declared twice (also by stage `b` at line 15)",
+        27,
+        "stages.e.kind",
+        "output `data/{profile}/b.txt` written twice (also by stage `b` at line 13)",
+    );
+}
+
+#[test]
+fn output_not_kept_per_profile() {
+    let yaml =
+        format!("{GOOD}  x:\n    kind: broken\n    params: {{ out: data/x.bin, panic: false }}\n");
+    let m = errors("output_not_kept_per_profile", &yaml);
+    assert_reports(
+        &m,
+        30,
+        "stages.x.kind",
+        "output `data/x.bin` must contain `{profile}` (outputs are kept per profile)",
+    );
+    let yaml = format!(
+        "{GOOD}  x:\n    kind: broken\n    params: {{ out: \"data/{{profile}}/manifest.json\", panic: false }}\n"
+    );
+    let m = errors("output_is_the_manifest", &yaml);
+    assert_reports(
+        &m,
+        30,
+        "stages.x.kind",
+        "output `data/{profile}/manifest.json` is reserved for the manifest",
+    );
+}
+
+#[test]
+fn input_not_written_by_a_dependency() {
+    let m = errors(
+        "input_written_by_no_stage",
+        &GOOD.replace("reads: [a.txt, b.txt]", "reads: [a.txt, z.txt]"),
+    );
+    assert_reports(
+        &m,
+        16,
+        "stages.c.kind",
+        "kind `sum` reads `data/{profile}/z.txt`, which no stage writes",
+    );
+    let m = errors(
+        "input_of_a_stage_not_in_deps",
+        &GOOD.replace("reads: [c.txt]", "reads: [c.txt, e.txt]"),
+    );
+    assert_reports(
+        &m,
+        22,
+        "stages.d.deps",
+        "stage reads `data/{profile}/e.txt`, written by stage `e`, which is not among its deps",
     );
 }
 
@@ -339,19 +456,22 @@ fn out_of_range_parameters_all_reported() {
     let yaml = GOOD
         .replace("      gamma: 0.08\n", "      gamma: 0.0\n")
         .replace(
-            "{ gamma: 2.0, b: 1.0, rho: 3.0 }",
-            "{ gamma: 2.0, b: -1.0, rho: -3.0 }",
+            "{ out: b.txt, gamma: 2.0, b: 1.0, rho: 3.0 }",
+            "{ out: b.txt, gamma: 2.0, b: -1.0, rho: -3.0 }",
         );
-    let m = errors(&yaml);
+    let m = errors("out_of_range_parameters_all_reported", &yaml);
     assert_reports(&m, 11, "stages.a.params.gamma", "must be > 0, got 0");
-    assert_reports(&m, 16, "stages.b.params.b", "must be >= 0, got -1");
-    assert_reports(&m, 16, "stages.b.params.rho", "must be > 0, got -3");
+    assert_reports(&m, 15, "stages.b.params.b", "must be >= 0, got -1");
+    assert_reports(&m, 15, "stages.b.params.rho", "must be > 0, got -3");
     assert!(m.starts_with("3 problems"), "{m}");
 }
 
 #[test]
 fn out_of_range_in_profile_points_at_the_override() {
-    let m = errors(&GOOD.replace("      rho: 0.5\n", "      rho: -0.5\n"));
+    let m = errors(
+        "out_of_range_in_profile_points_at_the_override",
+        &GOOD.replace("      rho: 0.5\n", "      rho: -0.5\n"),
+    );
     assert_reports(&m, 5, "profiles.quick.a.rho", "must be > 0, got -0.5");
 }
 
@@ -361,8 +481,10 @@ fn many_problems_reported_together() {
         .replace("stages:\n", "extra: 1\nstages:\n")
         .replace("deps: [a, b]", "deps: [a, x]")
         .replace("      gamma: 0.08\n", "      gamma: -1\n");
-    let m = errors(&yaml);
-    assert!(m.starts_with("3 problems"), "{m}");
+    let m = errors("many_problems_reported_together", &yaml);
+    // the extra key, the unknown dependency `x`, gamma < 0, and c reading b's output
+    // without depending on b
+    assert!(m.starts_with("4 problems"), "{m}");
 }
 
 // ---------------------------------------------------------------- engine
@@ -374,7 +496,7 @@ fn second_run_executes_nothing() {
     assert!(r1.success());
     assert_eq!(sorted(r1.ran_names()), ["a", "b", "c", "d", "e"]);
     // (0.08*1 + 0) + (2*3 + 1) = 7.08; d = 70.8
-    let d: f64 = std::fs::read_to_string(file.parent().unwrap().join("data/d.txt"))
+    let d: f64 = std::fs::read_to_string(file.parent().unwrap().join("data/paper/d.txt"))
         .unwrap()
         .parse()
         .unwrap();
@@ -384,12 +506,17 @@ fn second_run_executes_nothing() {
     assert_eq!(r2.skipped.len(), 5);
     let p = Pipeline::<TestKind>::load(&file, "paper").unwrap();
     assert!(p.status().iter().all(|s| s.freshness == Freshness::Fresh));
+    assert!(p.manifest_path().ends_with("data/paper/manifest.json"));
     let m: serde_json::Value =
         serde_json::from_slice(&std::fs::read(p.manifest_path()).unwrap()).unwrap();
     assert_eq!(m["stages"]["a"]["records"]["seed"], 42);
     assert_eq!(m["stages"]["a"]["profile"], "paper");
+    assert_eq!(
+        m["stages"]["c"]["code"],
+        serde_json::json!({"arith.rs": "unversioned", "sum.rs": "unversioned"})
+    );
     assert!(
-        m["stages"]["d"]["outputs"]["data/d.txt"]["blake3"]
+        m["stages"]["d"]["outputs"]["data/paper/d.txt"]["blake3"]
             .as_str()
             .unwrap()
             .len()
@@ -403,38 +530,113 @@ fn changed_parameter_reruns_stage_and_dependents_only() {
     run(&file, "paper", &[]);
     std::fs::write(&file, GOOD.replace("gamma: 0.08", "gamma: 0.09")).unwrap();
     let p = Pipeline::<TestKind>::load(&file, "paper").unwrap();
-    let stale: Vec<String> = p
+    let stale: Vec<(String, String)> = p
         .status()
         .into_iter()
         .filter(|s| s.freshness != Freshness::Fresh)
-        .map(|s| s.name)
+        .map(|s| (s.name, s.freshness.to_string()))
         .collect();
-    assert_eq!(stale, ["a", "c", "d"]);
+    assert_eq!(
+        stale,
+        [
+            (
+                "a".into(),
+                "stale: parameter `a.gamma` (0.08 -> 0.09) changed".into()
+            ),
+            ("c".into(), "stale: input `a` changed".into()),
+            ("d".into(), "stale: input `c` changed".into())
+        ]
+    );
     let r = run(&file, "paper", &[]);
     assert_eq!(r.ran_names(), ["a", "c", "d"]);
     assert_eq!(
         sorted(r.skipped.iter().map(String::as_str).collect()),
         ["b", "e"]
     );
-    // A profile is a parameter change too: quick sets a.rho = 0.5.
-    let r = run(&file, "quick", &[]);
-    assert_eq!(r.ran_names(), ["a", "c", "d"]);
+}
+
+/// Every code unit of the test kinds at version `v`, `edited` at version 2.
+fn code(edited: &str) -> pipeline::CodeVersions {
+    let units = ["source.rs", "sum.rs", "arith.rs", "broken.rs"];
+    let pairs: Vec<(&str, &str)> = units
+        .iter()
+        .map(|u| (*u, if *u == edited { "2" } else { "1" }))
+        .collect();
+    pipeline::CodeVersions::from_pairs(&pairs)
+}
+
+fn stale_after_edit(file: &Path, edited: &str) -> Vec<(String, String)> {
+    Pipeline::<TestKind>::load_versioned(file, "paper", code(edited))
+        .unwrap()
+        .status()
+        .into_iter()
+        .filter(|s| s.freshness != Freshness::Fresh)
+        .map(|s| (s.name, s.freshness.to_string()))
+        .collect()
 }
 
 #[test]
-fn code_change_reruns_everything() {
+fn code_change_reruns_the_stages_running_that_code_only() {
     let (_d, file) = setup(GOOD);
-    run(&file, "paper", &[]);
-    let p = Pipeline::<TestKind>::load(&file, "paper")
+    let p = Pipeline::<TestKind>::load_versioned(&file, "paper", code("")).unwrap();
+    assert!(p.run(&RunOptions::default()).unwrap().success());
+    assert!(stale_after_edit(&file, "").is_empty());
+    assert!(
+        stale_after_edit(&file, "broken.rs").is_empty(),
+        "no stage runs it"
+    );
+    assert_eq!(
+        stale_after_edit(&file, "sum.rs"),
+        [
+            ("c".into(), "stale: code of `sum.rs` changed".into()),
+            (
+                "d".into(),
+                "stale: code of `sum.rs` changed; input `c` changed".into()
+            )
+        ]
+    );
+    let names: Vec<String> = stale_after_edit(&file, "arith.rs")
+        .into_iter()
+        .map(|s| s.0)
+        .collect();
+    assert_eq!(names, ["a", "b", "c", "d", "e"]);
+    // only the edited stages rerun
+    let p = Pipeline::<TestKind>::load_versioned(&file, "paper", code("sum.rs")).unwrap();
+    assert_eq!(
+        p.run(&RunOptions::default()).unwrap().ran_names(),
+        ["c", "d"]
+    );
+    // a unit the build does not know is a configuration error
+    let partial = pipeline::CodeVersions::from_pairs(&[("source.rs", "1"), ("arith.rs", "1")]);
+    let e = Pipeline::<TestKind>::load_versioned(&file, "paper", partial)
+        .err()
         .unwrap()
-        .with_code_version("other");
-    let r = p
-        .run(&RunOptions {
-            jobs: 2,
-            ..Default::default()
-        })
-        .unwrap();
-    assert_eq!(r.ran.len(), 5);
+        .to_string();
+    assert!(
+        e.contains("field `stages.c.kind`: kind `sum` names code unit `sum.rs`, which the build does not know"),
+        "{e}"
+    );
+}
+
+#[test]
+fn profiles_keep_their_own_outputs() {
+    let (d, file) = setup(GOOD);
+    assert!(run(&file, "paper", &["c"]).success());
+    assert!(run(&file, "quick", &["c"]).success());
+    for profile in ["paper", "quick"] {
+        let p = Pipeline::<TestKind>::load(&file, profile).unwrap();
+        let fresh: Vec<String> = p
+            .status()
+            .into_iter()
+            .filter(|s| s.freshness.is_fresh())
+            .map(|s| s.name)
+            .collect();
+        assert_eq!(fresh, ["a", "b", "c"], "profile {profile}");
+    }
+    // quick sets a.rho = 0.5: the two profiles wrote different values side by side
+    let read = |p: &str| std::fs::read_to_string(d.path().join(p)).unwrap();
+    assert_eq!(read("data/paper/a.txt"), "0.08");
+    assert_eq!(read("data/quick/a.txt"), "0.04");
 }
 
 #[test]
@@ -471,21 +673,18 @@ profiles: { paper: {} }
 stages:
   a:
     kind: source
-    outputs: [data/a.txt]
-    params: { gamma: 1.0, rho: 1.0 }
+    params: { out: a.txt, gamma: 1.0, rho: 1.0 }
   x:
     kind: broken
     deps: [a]
-    outputs: [data/x.bin]
-    params: { panic: false }
+    params: { out: \"data/{profile}/x.bin\", panic: false }
   y:
     kind: sum
     deps: [x]
-    outputs: [data/y.txt]
+    params: { reads: [x.bin], out: y.txt }
   z:
     kind: source
-    outputs: [data/z.txt]
-    params: { gamma: 1.0, rho: 2.0 }
+    params: { out: z.txt, gamma: 1.0, rho: 2.0 }
 ";
 
 #[test]
@@ -503,7 +702,7 @@ fn interrupted_write_leaves_nothing_trusted() {
             ["a", "z"],
             "independent stages run to completion"
         );
-        let data = d.path().join("data");
+        let data = d.path().join("data/paper");
         let files: Vec<String> = std::fs::read_dir(&data)
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())
@@ -522,7 +721,7 @@ fn interrupted_write_leaves_nothing_trusted() {
 fn corrupted_or_removed_output_is_stale() {
     let (d, file) = setup(GOOD);
     run(&file, "paper", &[]);
-    let b = d.path().join("data/b.txt");
+    let b = d.path().join("data/paper/b.txt");
     // Same size, different content: only the hash can tell.
     let old = std::fs::read_to_string(&b).unwrap();
     std::fs::write(&b, "9".repeat(old.len())).unwrap();
@@ -530,11 +729,12 @@ fn corrupted_or_removed_output_is_stale() {
     let st = p.status();
     let sb = st.iter().find(|s| s.name == "b").unwrap();
     assert!(
-        matches!(&sb.freshness, Freshness::Stale(w) if w.contains("modified")),
-        "{:?}",
+        sb.freshness.to_string()
+            == "stale: output `data/paper/b.txt` modified (blake3 differs from the manifest)",
+        "{}",
         sb.freshness
     );
-    std::fs::remove_file(d.path().join("data/e.txt")).unwrap();
+    std::fs::remove_file(d.path().join("data/paper/e.txt")).unwrap();
     let r = run(&file, "paper", &[]);
     assert_eq!(sorted(r.ran_names()), ["b", "e"]);
     assert_eq!(std::fs::read_to_string(&b).unwrap(), old);
@@ -546,7 +746,7 @@ fn clean_removes_outputs_and_entries() {
     run(&file, "paper", &[]);
     let p = Pipeline::<TestKind>::load(&file, "paper").unwrap();
     let removed = p.clean(&["c".into()]).unwrap();
-    assert_eq!(removed, [d.path().join("data/c.txt")]);
+    assert_eq!(removed, [d.path().join("data/paper/c.txt")]);
     let r = run(&file, "paper", &[]);
     assert_eq!(
         r.ran_names(),
@@ -566,8 +766,8 @@ fn fingerprints_ignore_key_order_and_formatting() {
             "      rho: 1.0\n      gamma: 8.0e-2\n",
         )
         .replace(
-            "{ gamma: 2.0, b: 1.0, rho: 3.0 }",
-            "{ rho: 3, b: 1, gamma: 2 }",
+            "{ out: b.txt, gamma: 2.0, b: 1.0, rho: 3.0 }",
+            "{ rho: 3, b: 1, gamma: 2, out: b.txt }",
         );
     let (_d1, f1) = setup(GOOD);
     let (_d2, f2) = setup(&reordered);

@@ -162,6 +162,7 @@ impl Bath {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_fixtures::fig3b_bath;
 
     #[test]
     fn occupations_stay_in_unit_interval_and_logs_are_consistent() {
@@ -170,13 +171,7 @@ mod tests {
                 temperature: 4.0,
                 mu: 0.0,
             },
-            Bath::BraggSplit {
-                temperature: 1.0,
-                mu: 8.0,
-                lambda_b: 3.9,
-                b: 9.0,
-                norm: 1.0,
-            },
+            fig3b_bath(),
             Bath::BraggSplit {
                 temperature: 10.0,
                 mu: 36.125,
@@ -200,14 +195,8 @@ mod tests {
 
     #[test]
     fn bragg_split_with_b_is_mirror_of_inverse_b() {
-        // b > 1 is the mirror image of 1/b (PHYSICS.md Sec. 4).
-        let a = Bath::BraggSplit {
-            temperature: 1.0,
-            mu: 8.0,
-            lambda_b: 3.9,
-            b: 9.0,
-            norm: 1.0,
-        };
+        // b > 1 is the mirror image of 1/b (docs/physics.md §5).
+        let a = fig3b_bath();
         let c = Bath::BraggSplit {
             temperature: 1.0,
             mu: 8.0,

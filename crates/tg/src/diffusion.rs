@@ -10,7 +10,7 @@
 //! Variationally D = max_alpha [2 int Phi alpha' - (h0|h0) int w alpha'^2], so any Galerkin
 //! subspace gives a lower bound that increases with the subspace (Ritz):
 //!   D_N = b^T K_N^{-1} b / (h0|h0),  b_i = (lambda - u | p_i)_st,  i = 1..N-1
-//! (PHYSICS.md's (h0|h0) b^T K^{-1} b with b normalised by (h0|h0)).
+//! (docs/physics.md §5: (h0|h0) b^T K^{-1} b with b normalised by (h0|h0)).
 //!
 //! All moments here are taken on the truncated domain [-Lambda, Lambda] (u_Lambda, (h0|h0)_Lambda),
 //! which makes D(Lambda) the exact supremum over functions on that domain; for the cutoffs used

@@ -26,6 +26,32 @@ pub mod transport;
 pub use bath::Bath;
 pub use stationary::StationaryState;
 
+/// Fixtures shared by the unit tests.
+#[cfg(test)]
+pub(crate) mod test_fixtures {
+    use crate::Bath;
+    use crate::stationary::GridSpec;
+
+    /// The Bragg-split bath (79) of Fig. 3(b): T = 1, mu = 8, lambda_B = 3.9, b = 9, norm = 1.
+    pub(crate) fn fig3b_bath() -> Bath {
+        Bath::BraggSplit {
+            temperature: 1.0,
+            mu: 8.0,
+            lambda_b: 3.9,
+            b: 9.0,
+            norm: 1.0,
+        }
+    }
+
+    /// Velocity grid of the stationary-state and transport tests (depth 80, step 0.02).
+    pub(crate) fn grid_spec() -> GridSpec {
+        GridSpec {
+            depth: 80.0,
+            step: 0.02,
+        }
+    }
+}
+
 /// Errors of the TG numerics.
 #[derive(Debug, thiserror::Error)]
 pub enum TgError {

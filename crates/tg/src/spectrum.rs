@@ -337,16 +337,11 @@ mod tests {
     use super::*;
     use crate::Bath;
     use crate::stationary::GridSpec;
+    use crate::test_fixtures::fig3b_bath;
 
     #[test]
     fn polynomial_basis_is_orthonormal_and_recovers_moments() {
-        let bath = Bath::BraggSplit {
-            temperature: 1.0,
-            mu: 8.0,
-            lambda_b: 3.9,
-            b: 9.0,
-            norm: 1.0,
-        };
+        let bath = fig3b_bath();
         let s = StationaryState::from_rho(
             bath,
             0.5,

@@ -1,4 +1,4 @@
-//! Stationary state of the system tube (paper eq. (34) in the TG limit, PHYSICS.md Sec. 4):
+//! Stationary state of the system tube (paper eq. (34) in the TG limit, docs/physics.md §5):
 //! eps_st = eps_b + nu, i.e. n_st = n_b / (n_b + (1 - n_b) e^nu), nu fixed by the density
 //! rho = int rho_p = int n_st / (2 pi).
 //!
@@ -232,13 +232,7 @@ impl StationaryState {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn spec() -> GridSpec {
-        GridSpec {
-            depth: 80.0,
-            step: 0.02,
-        }
-    }
+    use crate::test_fixtures::{fig3b_bath, grid_spec as spec};
 
     #[test]
     fn density_is_reproduced_and_thermal_bath_gives_thermal_state() {
@@ -264,14 +258,8 @@ mod tests {
 
     #[test]
     fn normalisation_of_drho_st_drho_by_finite_differences() {
-        // int d rho_st/d rho = 1, and pointwise d rho_st / d rho = m/(h0|h0) (PHYSICS.md Sec. 4, 5).
-        let bath = Bath::BraggSplit {
-            temperature: 1.0,
-            mu: 8.0,
-            lambda_b: 3.9,
-            b: 9.0,
-            norm: 1.0,
-        };
+        // int d rho_st/d rho = 1, and pointwise d rho_st / d rho = m/(h0|h0) (docs/physics.md §5).
+        let bath = fig3b_bath();
         for rho in [0.1, 0.8] {
             let s = StationaryState::from_rho(bath, rho, spec()).unwrap();
             let total = s.grid.integrate(|x| s.drho_p_drho(x));

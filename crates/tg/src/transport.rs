@@ -68,24 +68,11 @@ pub fn current(state: &StationaryState) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stationary::GridSpec;
-
-    fn spec() -> GridSpec {
-        GridSpec {
-            depth: 80.0,
-            step: 0.02,
-        }
-    }
+    use crate::test_fixtures::{fig3b_bath, grid_spec as spec};
 
     #[test]
     fn u_and_corrected_du_drho_match_finite_differences() {
-        let bath = Bath::BraggSplit {
-            temperature: 1.0,
-            mu: 8.0,
-            lambda_b: 3.9,
-            b: 9.0,
-            norm: 1.0,
-        };
+        let bath = fig3b_bath();
         for rho in [0.05, 0.4, 1.2] {
             let s = StationaryState::from_rho(bath, rho, spec()).unwrap();
             let t = Transport::of(&s);

@@ -1,0 +1,420 @@
+//! Stage `fig5_md`: molecular dynamics of the Fig. 5 bump (paper Sec. VI, App. C): panels a, c
+//! by the exact classical velocity-jump process, panels b, d by the fermionic cell algorithm of
+//! App. C (with its step 2(c) corrected by exact thinning). The fermionic panels are run again
+//! with the other duplicate rule and with a smaller time step (App. C audit): App. C states
+//! that "no matter how this issue is resolved, density profiles do not change significantly".
+//!
+//! Outputs [`Table::Fig5Md`] and [`Table::Fig5MdAudit`], record [`MdRecord`]. Panel `p` uses
+//! the ensemble seed `seed + p`, the audit reruns `seed + 4, ...`; realization `i` the ChaCha8
+//! stream `(seed, i)`: bit-identical for any `--jobs`.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use anyhow::{Context as _, ensure};
+use contract::Table;
+use contract::fig5::{
+    AuditKind, CellCounters, DuplicateRule, MdRecord, MdRun, Panel, Setup, md as col,
+    md_audit as acol,
+};
+use md::{
+    Bins, CellAlgorithm, GaussianBump, JumpProcess, MeanSem, MixtureSampler, Shard, run_shard,
+};
+use ndarray::{Array2, Ix2};
+use pipeline::{FieldError, StageContext};
+use polars::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::params::{at_least, positive};
+use crate::{io, sampler, swap_model};
+
+/// Parameters of the Fig. 5 molecular dynamics (the system is [`Table::Fig5Setup`]).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Fig5Md {
+    /// fermionic cell length l (level spacing 2 pi/l); the box is a whole number of cells
+    pub cell_len: f64,
+    /// fermionic time step dt; the output times are multiples of it
+    pub dt: f64,
+    /// collision proposals per particle used to relax each frozen cell to its stationary state
+    /// before t = 0 (fermionic initial state)
+    pub relax_proposals: f64,
+    /// what to do with particles that stream onto an occupied level (fermionic panels)
+    pub duplicate_rule: DuplicateRule,
+    /// time step of the App. C audit rerun (< dt; the output times are multiples of it)
+    pub audit_dt: f64,
+    /// realizations per panel (paper: 1000)
+    pub realizations: usize,
+    /// ensemble seed (panel p in 0..4 uses seed + p, the audit reruns seed + 4, ...)
+    pub seed: u64,
+}
+
+/// The profiles of one ensemble: mean and standard error per (time, bin).
+struct Ensemble {
+    stats: MeanSem<Ix2>,
+    run: MdRun,
+}
+
+impl Fig5Md {
+    pub fn validate(&self) -> Vec<FieldError> {
+        let mut e = Vec::new();
+        for (f, v) in [
+            ("cell_len", self.cell_len),
+            ("dt", self.dt),
+            ("relax_proposals", self.relax_proposals),
+        ] {
+            positive(&mut e, f, v);
+        }
+        at_least(&mut e, "realizations", self.realizations, 2);
+        if !(self.audit_dt > 0.0 && self.audit_dt < self.dt) {
+            e.push(FieldError::new(
+                "audit_dt",
+                format!("must be in (0, dt = {}), got {}", self.dt, self.audit_dt),
+            ));
+        }
+        e
+    }
+
+    /// The checks that involve the setup (made when the stage runs, naming both stages' fields).
+    fn check_setup(&self, setup: &Setup) -> anyhow::Result<()> {
+        let r = setup.box_len / self.cell_len;
+        ensure!(
+            (r - r.round()).abs() <= 1e-9 * r && r.round() >= 1.0,
+            "fig5_setup.box_len = {} must be an integer multiple of fig5_md.cell_len = {}",
+            setup.box_len,
+            self.cell_len
+        );
+        for (name, step) in [("dt", self.dt), ("audit_dt", self.audit_dt)] {
+            for (i, &t) in setup.times.iter().enumerate() {
+                let s = t / step;
+                ensure!(
+                    (s - s.round()).abs() <= 1e-9 * s.max(1.0),
+                    "fig5_setup.times[{i}] = {t} must be a multiple of fig5_md.{name} = {step}"
+                );
+            }
+        }
+        Ok(())
+    }
+
+    fn algorithm(
+        &self,
+        setup: &Setup,
+        sampler: MixtureSampler,
+        rule: DuplicateRule,
+        dt: f64,
+    ) -> anyhow::Result<CellAlgorithm> {
+        let n_cells = (setup.box_len / self.cell_len).round() as usize;
+        let rule = match rule {
+            DuplicateRule::Rescatter => md::DuplicateRule::Rescatter,
+            DuplicateRule::Keep => md::DuplicateRule::Keep,
+        };
+        Ok(CellAlgorithm::new(
+            setup.model.gamma,
+            setup.model.rho_b,
+            sampler,
+            self.cell_len,
+            n_cells,
+            dt,
+        )?
+        .with_duplicate_rule(rule))
+    }
+
+    /// One ensemble of `panel` with the given seed and App. C settings.
+    #[allow(clippy::too_many_arguments)]
+    fn ensemble(
+        &self,
+        ctx: &StageContext,
+        setup: &Setup,
+        panel: Panel,
+        audit: Option<AuditKind>,
+        seed: u64,
+        tick: &(dyn Fn() + Sync),
+    ) -> anyhow::Result<Ensemble> {
+        let bins = Bins::new(0.0, setup.box_len, setup.n_bins)?;
+        let bump = GaussianBump {
+            n: setup.n_particles,
+            center: setup.bump_center,
+            width: setup.bump_width,
+        };
+        let sampler = sampler::sampler(&swap_model::bath(&setup.model, panel.bath())?)?;
+        let start = Instant::now();
+        let (rows, counters, collision_events) = if panel.fermionic() {
+            let (rule, dt) = match audit {
+                None => (self.duplicate_rule, self.dt),
+                Some(AuditKind::DuplicateRule) => (self.duplicate_rule.other(), self.dt),
+                Some(AuditKind::TimeStep) => (self.duplicate_rule, self.audit_dt),
+            };
+            let algo = self.algorithm(setup, sampler, rule, dt)?;
+            let out = run_shard(
+                self.realizations,
+                Shard::WHOLE,
+                seed,
+                ctx.jobs(),
+                |_, rng| {
+                    let r = md::fermionic::bump_profiles(
+                        &algo,
+                        &bump,
+                        self.relax_proposals,
+                        &setup.times,
+                        &bins,
+                        rng,
+                    );
+                    tick();
+                    r
+                },
+            )?;
+            let mut c = md::CellCounters::default();
+            let mut rows = Vec::with_capacity(self.realizations);
+            for r in out.rows {
+                let (d, cc) = r.context("fermionic realization")?;
+                c += cc;
+                rows.push(d);
+            }
+            let counters = CellCounters {
+                proposals: c.proposals,
+                accepted: c.accepted,
+                blocked: c.blocked,
+                duplicates: c.duplicates,
+                duplicate_redraws: c.duplicate_redraws,
+                particle_steps: c.particle_steps,
+            };
+            (rows, Some(counters), None)
+        } else {
+            let process = JumpProcess::new(setup.model.gamma, setup.model.rho_b, sampler)?;
+            let out = run_shard(
+                self.realizations,
+                Shard::WHOLE,
+                seed,
+                ctx.jobs(),
+                |_, rng| {
+                    let r = process.bump_profiles(&bump, setup.box_len, &setup.times, &bins, rng);
+                    tick();
+                    r
+                },
+            )?;
+            let events: u64 = out.rows.iter().map(|r| r.1).sum();
+            let rows: Vec<Array2<f64>> = out.rows.into_iter().map(|r| r.0).collect();
+            (rows, None, Some(events))
+        };
+        let stats: MeanSem<Ix2> = MeanSem::from_rows(&rows);
+        io::ensure_finite(
+            "ensemble mean",
+            &stats.mean.iter().copied().collect::<Vec<_>>(),
+        )?;
+        // particle number in the histogram (exact: periodic box, every particle counted)
+        let mass: Vec<f64> = stats
+            .mean
+            .rows()
+            .into_iter()
+            .map(|row| row.iter().sum::<f64>() * bins.width())
+            .collect();
+        Ok(Ensemble {
+            stats,
+            run: MdRun {
+                panel,
+                audit,
+                seed,
+                wall_s: start.elapsed().as_secs_f64(),
+                counters,
+                collision_events,
+                histogram_particle_number: mass,
+            },
+        })
+    }
+
+    /// Compute and write [`Table::Fig5Md`] and [`Table::Fig5MdAudit`].
+    pub fn run(&self, ctx: &StageContext) -> anyhow::Result<()> {
+        let setup: Setup = io::read_json(ctx, Table::Fig5Setup)?;
+        self.check_setup(&setup)?;
+        let centers = Bins::new(0.0, setup.box_len, setup.n_bins)?.centers();
+        let fermionic: Vec<Panel> = Panel::ALL
+            .iter()
+            .copied()
+            .filter(|p| p.fermionic())
+            .collect();
+        let total = ((Panel::ALL.len() + AuditKind::ALL.len() * fermionic.len())
+            * self.realizations) as u64;
+        let done = AtomicU64::new(0);
+        let tick = || ctx.progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+        let mut record = MdRecord {
+            realizations: self.realizations,
+            seed: self.seed,
+            cell_len: self.cell_len,
+            dt: self.dt,
+            duplicate_rule: self.duplicate_rule,
+            audit_dt: self.audit_dt,
+            runs: Vec::new(),
+        };
+
+        let (mut panel, mut t, mut x, mut rho_mean, mut rho_sem) =
+            (vec![], vec![], vec![], vec![], vec![]);
+        for (p, &label) in Panel::ALL.iter().enumerate() {
+            let seed = self.seed.wrapping_add(p as u64);
+            let e = self.ensemble(ctx, &setup, label, None, seed, &tick)?;
+            for (m, &tm) in setup.times.iter().enumerate() {
+                for (b, &xc) in centers.iter().enumerate() {
+                    panel.push(label.as_str());
+                    t.push(tm);
+                    x.push(xc);
+                    rho_mean.push(e.stats.mean[[m, b]]);
+                    rho_sem.push(e.stats.sem[[m, b]]);
+                }
+            }
+            record.runs.push(e.run);
+        }
+        let mut df = df!(col::PANEL => panel, col::T => t, col::X => x,
+                         col::RHO_MEAN => rho_mean, col::RHO_SEM => rho_sem)?;
+        io::write_parquet(ctx, Table::Fig5Md, &mut df)?;
+
+        // App. C audit: the fermionic panels again with one setting changed, independent seeds
+        let (mut panel, mut audit, mut setting, mut t, mut x, mut mean, mut sem) =
+            (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+        let mut k = Panel::ALL.len() as u64;
+        for &kind in AuditKind::ALL {
+            let value = match kind {
+                AuditKind::DuplicateRule => self.duplicate_rule.other().as_str().to_owned(),
+                AuditKind::TimeStep => format!("{}", self.audit_dt),
+            };
+            for &label in &fermionic {
+                let seed = self.seed.wrapping_add(k);
+                k += 1;
+                let e = self.ensemble(ctx, &setup, label, Some(kind), seed, &tick)?;
+                for (m, &tm) in setup.times.iter().enumerate() {
+                    for (b, &xc) in centers.iter().enumerate() {
+                        panel.push(label.as_str());
+                        audit.push(kind.as_str());
+                        setting.push(value.clone());
+                        t.push(tm);
+                        x.push(xc);
+                        mean.push(e.stats.mean[[m, b]]);
+                        sem.push(e.stats.sem[[m, b]]);
+                    }
+                }
+                record.runs.push(e.run);
+            }
+        }
+        let mut df = df!(
+            acol::PANEL => panel,
+            acol::AUDIT => audit,
+            acol::SETTING => setting,
+            acol::T => t,
+            acol::X => x,
+            acol::RHO_MEAN => mean,
+            acol::RHO_SEM => sem,
+        )?;
+        io::write_parquet(ctx, Table::Fig5MdAudit, &mut df)?;
+        let proposals: u64 = record
+            .runs
+            .iter()
+            .filter_map(|r| r.counters.map(|c| c.proposals))
+            .sum();
+        let wall: f64 = record.runs.iter().map(|r| r.wall_s).sum();
+        ctx.summary(format!(
+            "{} ensembles of {} realizations; fermionic {:.1e} proposals/s",
+            record.runs.len(),
+            self.realizations,
+            proposals as f64
+                / record
+                    .runs
+                    .iter()
+                    .filter(|r| r.counters.is_some())
+                    .map(|r| r.wall_s)
+                    .sum::<f64>()
+                    .max(1e-9)
+        ));
+        let _ = wall;
+        io::record(ctx, &record)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use contract::swap::{Baths, BraggBath, SwapModel};
+
+    /// The paper's swap model (Figs. 4, 5).
+    pub(crate) fn model() -> SwapModel {
+        SwapModel {
+            gamma: 0.08,
+            rho_b: 50.0,
+            baths: Baths {
+                symmetric: BraggBath {
+                    sigma: 6.0,
+                    lambda_b: 5.9,
+                    b: 1.0,
+                },
+                asymmetric: BraggBath {
+                    sigma: 6.0,
+                    lambda_b: 5.9,
+                    b: 0.3,
+                },
+            },
+        }
+    }
+
+    /// A small Fig. 5 system: 100 particles, box 400, two output times.
+    pub(crate) fn small_setup() -> super::super::setup::Fig5Setup {
+        super::super::setup::Fig5Setup {
+            n_particles: 100,
+            box_len: 400.0,
+            bump_center: 200.0,
+            bump_width: 20.0,
+            times: vec![0.0, 1.0],
+            n_bins: 20,
+        }
+    }
+
+    pub(crate) fn small_md() -> Fig5Md {
+        Fig5Md {
+            cell_len: 10.0,
+            dt: 0.1,
+            relax_proposals: 5.0,
+            duplicate_rule: DuplicateRule::Rescatter,
+            audit_dt: 0.05,
+            realizations: 3,
+            seed: 2,
+        }
+    }
+
+    #[test]
+    fn fig5_md_small_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let setup = small_setup();
+        let p = small_md();
+        assert!(p.validate().is_empty() && setup.validate().is_empty());
+        let ctx = StageContext::standalone(dir.path(), "fig5_setup", &[Table::Fig5Setup.path()])
+            .with_input("swap_model", Table::SwapModel.path(), serde_json::json!({}))
+            .unwrap();
+        io::put_json(dir.path(), Table::SwapModel, &model());
+        setup.run(&ctx).unwrap();
+        let ctx = StageContext::standalone(
+            dir.path(),
+            "fig5_md",
+            &[Table::Fig5Md.path(), Table::Fig5MdAudit.path()],
+        )
+        .with_input("fig5_setup", Table::Fig5Setup.path(), &setup)
+        .unwrap();
+        // a setup the algorithm cannot run is reported naming both stages' fields
+        let mut bad = p.clone();
+        bad.cell_len = 3.0;
+        let e = bad.run(&ctx).unwrap_err().to_string();
+        assert!(
+            e.contains(
+                "fig5_setup.box_len = 400 must be an integer multiple of fig5_md.cell_len = 3"
+            ),
+            "{e}"
+        );
+        p.run(&ctx).unwrap();
+        let audit = io::read_parquet(&ctx.output(Table::Fig5MdAudit.path()).unwrap()).unwrap();
+        assert_eq!(audit.height(), 2 * 2 * 2 * 20);
+        assert_eq!(io::column_str(&audit, acol::SETTING).unwrap()[0], "keep");
+        let df = io::read_parquet(&ctx.output(Table::Fig5Md.path()).unwrap()).unwrap();
+        assert_eq!(df.height(), 4 * 2 * 20);
+        let rho = io::column_f64(&df, col::RHO_MEAN).unwrap();
+        // particle number conserved in every panel and time
+        for chunk in rho.chunks(20) {
+            assert!((chunk.iter().sum::<f64>() * 20.0 - 100.0).abs() < 1e-9);
+        }
+    }
+}
