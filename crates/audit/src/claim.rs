@@ -219,7 +219,7 @@ pub fn verdict(claim: Claim, checks: &[&Check]) -> String {
         return "**NOT reproduced** (finding: the paper's statement fails for a measured reason, see the FINDING evidence)".into();
     }
     if live.iter().any(|c| c.verdict() == Some("not convergent")) {
-        return "not convergent (criterion of tg::convergence; see evidence)".into();
+        return "not convergent (criterion of audit::convergence; see evidence)".into();
     }
     claim.when_pass().into()
 }

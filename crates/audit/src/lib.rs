@@ -19,6 +19,7 @@
 pub mod check;
 pub mod checks;
 pub mod claim;
+pub mod convergence;
 pub mod regression;
 pub mod report;
 pub mod stats;

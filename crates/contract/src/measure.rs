@@ -92,6 +92,15 @@ mod tests {
     fn skewness_of_skewed_profiles_and_helpers() {
         let l = 100.0;
         let x: Vec<f64> = (0..400).map(|i| (i as f64 + 0.5) * l / 400.0).collect();
+        // symmetric bump across the periodic seam: zero skewness
+        let sym: Vec<f64> = x
+            .iter()
+            .map(|&x| {
+                let d = (x - 2.0f64).rem_euclid(l).min((2.0 - x).rem_euclid(l));
+                (-d * d / 20.0).exp()
+            })
+            .collect();
+        assert!(skewness(&x, &sym, l).abs() < 1e-10);
         // exponential-tailed profile to the right: positive skewness (~2 for an exponential)
         let right: Vec<f64> = x
             .iter()

@@ -67,3 +67,22 @@ pub fn statistics(s: contract::swap::Statistics) -> kinetic::Statistics {
         contract::swap::Statistics::Fermionic => kinetic::Statistics::Fermionic,
     }
 }
+
+/// The kinetic model (38)/(39) of one bath side and statistics on a trapezoid velocity grid
+/// cut where the bath is below `tail_tol` of its maximum, with node spacing <= `spacing`.
+pub fn kinetic_model(
+    model: &SwapModel,
+    side: BathSide,
+    s: contract::swap::Statistics,
+    tail_tol: f64,
+    spacing: f64,
+) -> anyhow::Result<kinetic::SwapModel> {
+    let bath = bath(model, side)?;
+    let grid = kinetic::VelocityGrid::for_bath(&bath, tail_tol, spacing)?;
+    Ok(kinetic::SwapModel::new(
+        bath,
+        model.gamma,
+        statistics(s),
+        grid,
+    )?)
+}

@@ -13,10 +13,11 @@
 //!   m-orthonormal polynomial basis (Stieltjes/Lanczos) and by P1 finite elements.
 //! - [`diffusion`]: full D from (61): closed-form 1D quadrature, Galerkin D_N, and a direct
 //!   finite-element solution of (61).
-//! - [`convergence`]: a convergence verdict that cannot call a growing sequence converged.
+//!
+//! Whether a truncated sequence (D_N vs N, D vs Lambda) has converged is judged by the audit
+//! (`audit::convergence`), not here.
 
 pub mod bath;
-pub mod convergence;
 pub mod diffusion;
 pub mod linalg;
 pub mod spectrum;

@@ -11,20 +11,12 @@ mod tests {
     use pipeline::StageContext;
 
     use super::plot::Fig4;
-    use super::transport::TransportSwap;
     use crate::io;
 
     #[test]
     fn transport_swap_and_fig4_end_to_end() {
         let dir = tempfile::tempdir().unwrap();
-        let params = TransportSwap {
-            rho_min: 0.05,
-            rho_max: 4.0,
-            n_rho: 8,
-            rho_extra: vec![0.5, 1.0, 2.0],
-            tail_tol: 1e-20,
-            spacing: 0.4,
-        };
+        let params = super::transport::tests::params();
         io::put_json(
             dir.path(),
             Table::SwapModel,

@@ -12,7 +12,6 @@ use contract::swap::{
     BathSide, GridConvergence, Statistics, SwapModel, TransportCase, TransportRecord, VelocityGrid,
     transport as col,
 };
-use kinetic::{SwapModel as Model, VelocityGrid as Grid};
 use pipeline::{FieldError, StageContext};
 use polars::prelude::*;
 use rayon::prelude::*;
@@ -82,30 +81,13 @@ impl TransportSwap {
         v
     }
 
-    fn model(
-        model: &SwapModel,
-        side: BathSide,
-        s: Statistics,
-        tail_tol: f64,
-        spacing: f64,
-    ) -> anyhow::Result<Model> {
-        let bath = swap_model::bath(model, side)?;
-        let grid = Grid::for_bath(&bath, tail_tol, spacing)?;
-        Ok(Model::new(
-            bath,
-            model.gamma,
-            swap_model::statistics(s),
-            grid,
-        )?)
-    }
-
     pub fn run(&self, ctx: &StageContext) -> anyhow::Result<()> {
         let setup: SwapModel = io::read_json(ctx, Table::SwapModel)?;
         let rhos = self.rho_grid();
         let cases = cases();
         let models = cases
             .iter()
-            .map(|&(b, s)| Self::model(&setup, b, s, self.tail_tol, self.spacing))
+            .map(|&(b, s)| swap_model::kinetic_model(&setup, b, s, self.tail_tol, self.spacing))
             .collect::<anyhow::Result<Vec<_>>>()?;
         let jobs: Vec<(usize, usize)> = (0..cases.len())
             .flat_map(|c| (0..rhos.len()).map(move |r| (c, r)))
@@ -166,7 +148,7 @@ impl TransportSwap {
             cases: Vec::new(),
         };
         for (&(b, s), model) in cases.iter().zip(&models) {
-            let fine = Self::model(&setup, b, s, fine_tol, 0.5 * self.spacing)?;
+            let fine = swap_model::kinetic_model(&setup, b, s, fine_tol, 0.5 * self.spacing)?;
             let (mut dd_, mut du_, mut dup) = (0.0f64, 0.0f64, 0.0f64);
             for &r in &[
                 self.rho_min,
@@ -209,7 +191,7 @@ impl TransportSwap {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     pub(crate) fn params() -> TransportSwap {

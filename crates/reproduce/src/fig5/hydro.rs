@@ -9,7 +9,7 @@ use contract::Table;
 use contract::fig5::{HydroPanel, HydroRecord, Panel, Setup};
 use contract::measure::{l1_rel, skewness};
 use hydro::{Boundary, Burgers, BurgersConfig, Grid, Limiter, Tabulated, Transport};
-use kinetic::{SwapModel, VelocityGrid};
+use kinetic::SwapModel;
 use pipeline::{FieldError, StageContext};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -83,13 +83,12 @@ impl Fig5Hydro {
         setup: &Setup,
         panel: Panel,
     ) -> anyhow::Result<(Vec<Vec<f64>>, HydroPanel)> {
-        let bath = swap_model::bath(&setup.model, panel.bath())?;
-        let vgrid = VelocityGrid::for_bath(&bath, self.tail_tol, self.lambda_spacing)?;
-        let model = SwapModel::new(
-            bath,
-            setup.model.gamma,
-            swap_model::statistics(panel.statistics()),
-            vgrid,
+        let model = swap_model::kinetic_model(
+            &setup.model,
+            panel.bath(),
+            panel.statistics(),
+            self.tail_tol,
+            self.lambda_spacing,
         )?;
         let direct = Direct(&model);
         let grid = Grid::new(0.0, setup.box_len, self.n_cells)?;

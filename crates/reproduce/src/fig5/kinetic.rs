@@ -8,7 +8,6 @@ use contract::Table;
 use contract::fig5::{KineticPanel, KineticRecord, Panel, Setup};
 use contract::measure::l1_rel;
 use hydro::{Advection, Grid, Limiter, kinetic_profiles};
-use kinetic::{SwapModel, VelocityGrid};
 use pipeline::{FieldError, StageContext};
 use serde::{Deserialize, Serialize};
 
@@ -124,13 +123,12 @@ impl Fig5Kinetic {
         setup: &Setup,
         panel: Panel,
     ) -> anyhow::Result<(Vec<Vec<f64>>, KineticPanel)> {
-        let bath = swap_model::bath(&setup.model, panel.bath())?;
-        let vgrid = VelocityGrid::for_bath(&bath, self.tail_tol, self.lambda_spacing)?;
-        let model = SwapModel::new(
-            bath,
-            setup.model.gamma,
-            swap_model::statistics(panel.statistics()),
-            vgrid,
+        let model = swap_model::kinetic_model(
+            &setup.model,
+            panel.bath(),
+            panel.statistics(),
+            self.tail_tol,
+            self.lambda_spacing,
         )?;
         let grid = Grid::new(0.0, setup.box_len, self.n_cells)?;
         let rho0 = grid.cell_averages(|x| setup.initial_density(x));

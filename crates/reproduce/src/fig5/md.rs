@@ -55,6 +55,32 @@ struct Ensemble {
     run: MdRun,
 }
 
+/// Long-format columns `panel, t, x, rho_mean, rho_sem` being built.
+#[derive(Default)]
+struct Rows {
+    panel: Vec<&'static str>,
+    t: Vec<f64>,
+    x: Vec<f64>,
+    mean: Vec<f64>,
+    sem: Vec<f64>,
+}
+
+impl Rows {
+    /// Append one ensemble's profiles (time-major); returns the number of rows added.
+    fn push(&mut self, e: &Ensemble, panel: Panel, times: &[f64], centers: &[f64]) -> usize {
+        for (m, &tm) in times.iter().enumerate() {
+            for (b, &xc) in centers.iter().enumerate() {
+                self.panel.push(panel.as_str());
+                self.t.push(tm);
+                self.x.push(xc);
+                self.mean.push(e.stats.mean[[m, b]]);
+                self.sem.push(e.stats.sem[[m, b]]);
+            }
+        }
+        times.len() * centers.len()
+    }
+}
+
 impl Fig5Md {
     pub fn validate(&self) -> Vec<FieldError> {
         let mut e = Vec::new();
@@ -246,29 +272,20 @@ impl Fig5Md {
             runs: Vec::new(),
         };
 
-        let (mut panel, mut t, mut x, mut rho_mean, mut rho_sem) =
-            (vec![], vec![], vec![], vec![], vec![]);
+        // production runs: one block of rows per panel
+        let mut rows = Rows::default();
         for (p, &label) in Panel::ALL.iter().enumerate() {
             let seed = self.seed.wrapping_add(p as u64);
             let e = self.ensemble(ctx, &setup, label, None, seed, &tick)?;
-            for (m, &tm) in setup.times.iter().enumerate() {
-                for (b, &xc) in centers.iter().enumerate() {
-                    panel.push(label.as_str());
-                    t.push(tm);
-                    x.push(xc);
-                    rho_mean.push(e.stats.mean[[m, b]]);
-                    rho_sem.push(e.stats.sem[[m, b]]);
-                }
-            }
+            rows.push(&e, label, &setup.times, &centers);
             record.runs.push(e.run);
         }
-        let mut df = df!(col::PANEL => panel, col::T => t, col::X => x,
-                         col::RHO_MEAN => rho_mean, col::RHO_SEM => rho_sem)?;
+        let mut df = df!(col::PANEL => rows.panel, col::T => rows.t, col::X => rows.x,
+                         col::RHO_MEAN => rows.mean, col::RHO_SEM => rows.sem)?;
         io::write_parquet(ctx, Table::Fig5Md, &mut df)?;
 
         // App. C audit: the fermionic panels again with one setting changed, independent seeds
-        let (mut panel, mut audit, mut setting, mut t, mut x, mut mean, mut sem) =
-            (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+        let (mut rows, mut audit, mut setting) = (Rows::default(), vec![], vec![]);
         let mut k = Panel::ALL.len() as u64;
         for &kind in AuditKind::ALL {
             let value = match kind {
@@ -279,50 +296,33 @@ impl Fig5Md {
                 let seed = self.seed.wrapping_add(k);
                 k += 1;
                 let e = self.ensemble(ctx, &setup, label, Some(kind), seed, &tick)?;
-                for (m, &tm) in setup.times.iter().enumerate() {
-                    for (b, &xc) in centers.iter().enumerate() {
-                        panel.push(label.as_str());
-                        audit.push(kind.as_str());
-                        setting.push(value.clone());
-                        t.push(tm);
-                        x.push(xc);
-                        mean.push(e.stats.mean[[m, b]]);
-                        sem.push(e.stats.sem[[m, b]]);
-                    }
-                }
+                let n = rows.push(&e, label, &setup.times, &centers);
+                audit.extend(std::iter::repeat_n(kind.as_str(), n));
+                setting.extend(std::iter::repeat_n(value.clone(), n));
                 record.runs.push(e.run);
             }
         }
         let mut df = df!(
-            acol::PANEL => panel,
+            acol::PANEL => rows.panel,
             acol::AUDIT => audit,
             acol::SETTING => setting,
-            acol::T => t,
-            acol::X => x,
-            acol::RHO_MEAN => mean,
-            acol::RHO_SEM => sem,
+            acol::T => rows.t,
+            acol::X => rows.x,
+            acol::RHO_MEAN => rows.mean,
+            acol::RHO_SEM => rows.sem,
         )?;
         io::write_parquet(ctx, Table::Fig5MdAudit, &mut df)?;
-        let proposals: u64 = record
+        let (proposals, fermionic_wall) = record
             .runs
             .iter()
-            .filter_map(|r| r.counters.map(|c| c.proposals))
-            .sum();
-        let wall: f64 = record.runs.iter().map(|r| r.wall_s).sum();
+            .filter_map(|r| r.counters.map(|c| (c.proposals, r.wall_s)))
+            .fold((0u64, 0.0f64), |(p, w), (q, v)| (p + q, w + v));
         ctx.summary(format!(
             "{} ensembles of {} realizations; fermionic {:.1e} proposals/s",
             record.runs.len(),
             self.realizations,
-            proposals as f64
-                / record
-                    .runs
-                    .iter()
-                    .filter(|r| r.counters.is_some())
-                    .map(|r| r.wall_s)
-                    .sum::<f64>()
-                    .max(1e-9)
+            proposals as f64 / fermionic_wall.max(1e-9)
         ));
-        let _ = wall;
         io::record(ctx, &record)?;
         Ok(())
     }

@@ -1,7 +1,7 @@
 //! Convergence verdicts for sequences produced by refining a discretisation parameter
 //! (basis size N, cutoff Lambda, grid step).
 //!
-//! Criterion (documented in the report and the stage provenance). A sequence x_0..x_{K-1} sampled
+//! Criterion (the constants the audit uses are `crate::stats::VERDICT_*`). A sequence x_0..x_{K-1} sampled
 //! at refinements of a parameter is called converged only if ALL of:
 //! 1. the last `k` relative increments d_i = |x_{i+1} - x_i| / |x_{i+1}| are below `tol`;
 //! 2. they decrease geometrically: every ratio d_{i+1}/d_i over those increments is <= `r_max`
