@@ -46,8 +46,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         dn.push(d);
         g1.push(g[0]);
     }
-    println!("relative increments D_N: {:.1e}", rel_increments(&dn));
-    println!("relative increments g1: {:.1e}", rel_increments(&g1));
+    println!("relative increments D_N: {:.1e?}", rel_increments(&dn));
+    println!("relative increments g1: {:.1e?}", rel_increments(&g1));
     let lams = [5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0];
     let mut dl = vec![];
     println!(
@@ -69,7 +69,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("{l:>6} {d:>16.6} {slope:>16.6} {fg:>14.6e}");
         dl.push(d);
     }
-    println!("relative increments D(Lambda): {:.1e}", rel_increments(&dl));
+    println!("relative increments D(Lambda): {:.1e?}", rel_increments(&dl));
     let f = Fem::new(&s, 10.0, 400)?;
     println!(
         "FEM direct D(10) = {:.6}, closed form {:.6}",
