@@ -46,8 +46,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         dn.push(d);
         g1.push(g[0]);
     }
-    println!("relative increments D_N: {:.1e?}", rel_increments(&dn));
-    println!("relative increments g1: {:.1e?}", rel_increments(&g1));
+    println!("relative increments D_N: {}", rel_increments(&dn));
+    println!("relative increments g1: {}", rel_increments(&g1));
     let lams = [5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0];
     let mut dl = vec![];
     println!(
@@ -69,7 +69,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("{l:>6} {d:>16.6} {slope:>16.6} {fg:>14.6e}");
         dl.push(d);
     }
-    println!("relative increments D(Lambda): {:.1e?}", rel_increments(&dl));
+    println!("relative increments D(Lambda): {}", rel_increments(&dl));
     let f = Fem::new(&s, 10.0, 400)?;
     println!(
         "FEM direct D(10) = {:.6}, closed form {:.6}",
@@ -81,6 +81,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 }
 
 /// |x_{i+1} - x_i| / |x_{i+1}| (the convergence verdict itself is the audit's).
-fn rel_increments(v: &[f64]) -> Vec<f64> {
-    v.windows(2).map(|w| ((w[1] - w[0]) / w[1]).abs()).collect()
+fn rel_increments(v: &[f64]) -> String {
+    let d: Vec<String> = v
+        .windows(2)
+        .map(|w| format!("{:.1e}", ((w[1] - w[0]) / w[1]).abs()))
+        .collect();
+    d.join(", ")
 }
