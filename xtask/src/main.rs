@@ -79,6 +79,10 @@ enum Cmd {
         /// (Re)write the committed reference of this profile from the current data.
         #[arg(long)]
         bless: bool,
+        /// Print every check's line whole (normally cut at 200 characters; the audit file has
+        /// every statistic).
+        #[arg(long)]
+        verbose: bool,
     },
 }
 
@@ -169,7 +173,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             common,
             check,
             bless,
-        } => verify(&common, check, bless),
+            verbose,
+        } => verify(&common, check, bless, verbose),
         Cmd::Clean { common, only } => {
             let p = load(&common)?;
             let removed = p.clean(&only)?;
@@ -187,7 +192,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 /// `cargo xtask verify`: see the `audit` crate.
-fn verify(common: &Common, check: bool, bless: bool) -> anyhow::Result<ExitCode> {
+fn verify(common: &Common, check: bool, bless: bool, verbose: bool) -> anyhow::Result<ExitCode> {
     use audit::{self as v, Outcome};
     let t0 = Instant::now();
     let p = load(common)?;
@@ -203,7 +208,15 @@ fn verify(common: &Common, check: bool, bless: bool) -> anyhow::Result<ExitCode>
     let data = v::Data::from_pipeline(&p);
     let report = v::run(&data);
     for c in &report.checks {
-        println!("{}", c.line());
+        let line = c.line();
+        println!(
+            "{}",
+            if verbose {
+                line
+            } else {
+                pipeline::progress::cap_line(line)
+            }
+        );
     }
     let failed = report
         .checks
@@ -227,7 +240,15 @@ fn verify(common: &Common, check: bool, bless: bool) -> anyhow::Result<ExitCode>
         stale = v::regression::compare(&reference, &report.summary, &|s| data.figure_of_stage(s));
         let nq: usize = reference.figures.values().map(|m| m.len()).sum();
         for s in &stale {
-            println!("FAIL  regression: {s}");
+            let line = format!("FAIL  regression: {s}");
+            println!(
+                "{}",
+                if verbose {
+                    line
+                } else {
+                    pipeline::progress::cap_line(line)
+                }
+            );
         }
         println!(
             "{}  regression vs {}: {} quantities, {} mismatches",
