@@ -287,15 +287,13 @@ fn verify(common: &Common, check: bool, bless: bool, verbose: bool) -> anyhow::R
         .iter()
         .filter(|c| c.outcome == Outcome::Pass)
         .count();
-    let findings = report
-        .checks
-        .iter()
-        .filter(|c| c.outcome == Outcome::Finding)
-        .count();
+    let count = |o: Outcome| report.checks.iter().filter(|c| c.outcome == o).count();
     eprintln!(
-        "verify (profile `{}`): {n} checks, {pass} pass, {failed} fail, {findings} findings (the paper's statement fails for a measured reason), {} not checkable; regression: {}; {:.2} s",
+        "verify (profile `{}`): {n} checks, {pass} pass, {failed} fail, {} findings, {} not converged, {} not checkable; regression: {}; {:.2} s",
         common.profile,
-        n - pass - failed - findings,
+        count(Outcome::Finding),
+        count(Outcome::NotConverged),
+        count(Outcome::Skip),
         if !regression_ran {
             "no reference".to_owned()
         } else if stale.is_empty() {

@@ -17,6 +17,9 @@ pub enum Outcome {
     /// not reproduced; does not fail `verify`. Strict: only assigned where the cause is measured
     /// in the same data, never by name.
     Finding,
+    /// A truncated sequence does not converge (a convergence statement's check): reported, does
+    /// not fail `verify`.
+    NotConverged,
     /// The data needed are not produced by this pipeline (stage absent): not checkable.
     Skip,
 }
@@ -27,6 +30,7 @@ impl fmt::Display for Outcome {
             Outcome::Pass => "PASS",
             Outcome::Fail => "FAIL",
             Outcome::Finding => "FINDING",
+            Outcome::NotConverged => "NOT CONVERGED",
             Outcome::Skip => "SKIP",
         })
     }
@@ -134,6 +138,8 @@ pub struct Check {
     /// Why the threshold is what it is (printed after it).
     pub note: Option<String>,
     pub outcome: Outcome,
+    /// For a finding: the cause measured in the same data.
+    pub cause: Option<String>,
     /// Data files behind the check.
     pub evidence: String,
 }
@@ -147,10 +153,10 @@ impl Check {
         rule: Rule,
         evidence: impl Into<String>,
     ) -> Self {
-        let outcome = if rule.passes() {
-            Outcome::Pass
-        } else {
-            Outcome::Fail
+        let outcome = match rule {
+            Rule::Verdict { converged: false } => Outcome::NotConverged,
+            _ if rule.passes() => Outcome::Pass,
+            _ => Outcome::Fail,
         };
         Self {
             claims,
@@ -159,6 +165,7 @@ impl Check {
             rule,
             note: None,
             outcome,
+            cause: None,
             evidence: evidence.into(),
         }
     }
@@ -172,8 +179,18 @@ impl Check {
             rule: Rule::Verdict { converged: false },
             note: None,
             outcome: Outcome::Skip,
+            cause: None,
             evidence: "-".into(),
         }
+    }
+
+    /// A failure explained by a cause measured in the same data becomes a finding.
+    pub fn finding(mut self, cause: impl Into<String>) -> Self {
+        if self.outcome == Outcome::Fail {
+            self.outcome = Outcome::Finding;
+            self.cause = Some(cause.into());
+        }
+        self
     }
 
     /// Explain the threshold.
@@ -204,13 +221,51 @@ impl Check {
     }
 
     pub fn line(&self) -> String {
+        let cause = self
+            .cause
+            .as_ref()
+            .map_or(String::new(), |c| format!("; cause: {c}"));
         format!(
-            "{:<7}  {:<58}  {}  [threshold: {}]",
+            "{:<13}  {:<58}  {}{cause}  [threshold: {}]",
             self.outcome.to_string(),
             self.name,
             self.statistic,
             self.threshold()
         )
+    }
+
+    /// How far the measured value is from failing its threshold: < 1 passes with room, > 1 fails
+    /// (for collapsing a series of checks into its worst member).
+    pub fn margin(&self) -> f64 {
+        let ratio = |a: f64, b: f64| if b > 0.0 { a / b } else { f64::INFINITY };
+        match &self.rule {
+            Rule::Below { value, bound } => ratio(*value, *bound),
+            Rule::AtLeast { value, bound, .. } => ratio(*bound, *value),
+            Rule::Above { value, bound, .. } => ratio(*bound, *value),
+            Rule::CountAtMost { count, bound } => ratio(*count as f64, (*bound).max(1) as f64),
+            Rule::Derivative(t) => ratio(t.err_h, (0.5 * t.err_2h).max(1e-8 * t.scale.max(1.0))),
+            Rule::AllBelow(v) => v.iter().map(|(x, b)| ratio(*x, *b)).fold(0.0, f64::max),
+            Rule::Decreasing(v) => v.windows(2).map(|w| ratio(w[1], w[0])).fold(0.0, f64::max),
+            Rule::BothBelow {
+                value,
+                spread,
+                bound,
+            } => ratio(value.max(*spread), *bound),
+            Rule::Holds { holds, .. } => {
+                if *holds {
+                    0.0
+                } else {
+                    2.0
+                }
+            }
+            Rule::Verdict { converged } => {
+                if *converged {
+                    0.0
+                } else {
+                    2.0
+                }
+            }
+        }
     }
 }
 

@@ -16,8 +16,10 @@ pub mod fig2;
 pub mod fig5;
 pub mod frame;
 pub mod measure;
+pub mod stationary;
 pub mod swap;
 pub mod tg;
+pub mod tg_map;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -54,10 +56,14 @@ pub enum Table {
     TgFullDiffusion,
     /// Tonks-Girardeau relaxation gap g_1 ([`tg::spectrum`] columns).
     TgSpectrum,
+    /// u, u' and nu = D_RTA/u' of TG tubes over the Bragg-split bath's (T, lambda_B)
+    TgBurgersMap,
+    /// the stationary distributions (20), (40) and the TG states, each with its bath
+    StationaryStates,
 }
 
 impl Table {
-    pub const ALL: [Table; 13] = [
+    pub const ALL: [Table; 15] = [
         Table::SwapModel,
         Table::Transport,
         Table::Fig2Energy,
@@ -71,6 +77,8 @@ impl Table {
         Table::TgTransport,
         Table::TgFullDiffusion,
         Table::TgSpectrum,
+        Table::TgBurgersMap,
+        Table::StationaryStates,
     ];
 
     /// Path relative to the pipeline root, with the [`PROFILE`] placeholder.
@@ -89,6 +97,8 @@ impl Table {
             Table::TgTransport => "data/{profile}/tg_transport.parquet",
             Table::TgFullDiffusion => "data/{profile}/tg_full_diffusion.parquet",
             Table::TgSpectrum => "data/{profile}/tg_spectrum.parquet",
+            Table::TgBurgersMap => "data/{profile}/tg_burgers_map.parquet",
+            Table::StationaryStates => "data/{profile}/stationary_states.parquet",
         }
     }
 
@@ -106,6 +116,8 @@ impl Table {
             Table::TgTransport => Figure::Fig3,
             Table::TgSpectrum => Figure::Fig6,
             Table::TgFullDiffusion => Figure::AuditTg,
+            Table::TgBurgersMap => Figure::TgBurgersMap,
+            Table::StationaryStates => Figure::StationaryStates,
         }
     }
 
@@ -117,7 +129,7 @@ impl Table {
     }
 }
 
-/// A figure: PNG and SVG drawn from the same closure.
+/// A figure: PNG, SVG and PDF drawn from the same closure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Figure {
     Fig2,
@@ -127,19 +139,26 @@ pub enum Figure {
     Fig6,
     /// The truncation audit of the Tonks-Girardeau transport (D_N, g_1 vs N, D vs Lambda).
     AuditTg,
+    /// Beyond the paper: u' and nu of TG tubes over the Bragg-split bath's (T, lambda_B).
+    TgBurgersMap,
+    /// The stationary states the figures rest on, each against its bath.
+    StationaryStates,
 }
 
-/// File formats of every figure.
-pub const FIGURE_FORMATS: [&str; 2] = ["png", "svg"];
+/// File formats of every figure: PNG (screens), SVG (stamped with the stage's provenance; the
+/// PNG and the PDF are made from it), PDF (vector, for LaTeX; fonts embedded).
+pub const FIGURE_FORMATS: [&str; 3] = ["png", "svg", "pdf"];
 
 impl Figure {
-    pub const ALL: [Figure; 6] = [
+    pub const ALL: [Figure; 8] = [
         Figure::Fig2,
         Figure::Fig3,
         Figure::Fig4,
         Figure::Fig5,
         Figure::Fig6,
         Figure::AuditTg,
+        Figure::TgBurgersMap,
+        Figure::StationaryStates,
     ];
 
     /// Short name (`fig4`), used for file names and regression groups.
@@ -151,6 +170,8 @@ impl Figure {
             Figure::Fig5 => "fig5",
             Figure::Fig6 => "fig6",
             Figure::AuditTg => "audit_tg",
+            Figure::TgBurgersMap => "tg_burgers_map",
+            Figure::StationaryStates => "stationary_states",
         }
     }
 

@@ -4,7 +4,8 @@
 //! agrees with the paper. This crate and `audit` share only the `contract`.
 //!
 //! One module folder per figure or physical system ([`fig2`], [`fig4`], [`fig5`], [`tg`]),
-//! the setup of the swap models ([`swap_model`]), and common [`io`], [`plot`], [`params`].
+//! the setup of the swap models ([`swap_model`]), and common [`io`], [`plot`], [`style`],
+//! [`params`].
 //!
 //! To add a stage kind: its module (in its figure's folder), one variant of [`Kind`] and its arm
 //! in each `match` below (the compiler lists the ones missing), and its block in
@@ -19,12 +20,16 @@ use pipeline::{FieldError, StageContext, StageKind};
 use serde::{Deserialize, Serialize};
 
 pub mod fig2;
+#[cfg(test)]
+mod figcheck;
 pub mod fig4;
 pub mod fig5;
 pub mod io;
 pub mod params;
 pub mod plot;
 pub mod sampler;
+pub mod stationary;
+pub mod style;
 pub mod swap_model;
 pub mod tg;
 
@@ -70,6 +75,14 @@ pub enum Kind {
     TgFig6(tg::draw::TgFigure),
     /// Truncation audit figure (D_N, g_1 vs N; D vs Lambda), [`tg::audit_fig`].
     TgAudit(tg::draw::TgFigure),
+    /// The stationary states (20), (40), (34) with their baths (data and figure),
+    /// [`stationary`].
+    StationaryStates(stationary::StationaryStates),
+    /// Tonks-Girardeau u, u', nu over the Bragg-split bath's (T, lambda_B),
+    /// [`tg::burgers_map`].
+    TgBurgersMap(tg::burgers_map::TgBurgersMap),
+    /// Heat map of u' over (T, lambda_B), [`tg::burgers_map_fig`].
+    TgBurgersMapFig(tg::burgers_map_fig::MapFigure),
 }
 
 fn tables(t: &[Table]) -> Vec<String> {
@@ -94,6 +107,9 @@ impl StageKind for Kind {
             Kind::TgFullDiffusion(p) => p.validate(),
             Kind::TgSpectrum(p) => p.validate(),
             Kind::TgFig3(p) | Kind::TgFig6(p) | Kind::TgAudit(p) => p.validate(),
+            Kind::StationaryStates(p) => p.validate(),
+            Kind::TgBurgersMap(p) => p.validate(),
+            Kind::TgBurgersMapFig(p) => p.validate(),
         }
     }
 
@@ -116,6 +132,9 @@ impl StageKind for Kind {
             Kind::TgFig3(_) => Figure::Fig3.files(),
             Kind::TgFig6(_) => Figure::Fig6.files(),
             Kind::TgAudit(_) => Figure::AuditTg.files(),
+            Kind::StationaryStates(_) => stationary::outputs(),
+            Kind::TgBurgersMap(_) => tables(&[Table::TgBurgersMap]),
+            Kind::TgBurgersMapFig(_) => Figure::TgBurgersMap.files(),
         }
     }
 
@@ -125,7 +144,9 @@ impl StageKind for Kind {
             | Kind::Fig2Md(_)
             | Kind::TgTransport(_)
             | Kind::TgFullDiffusion(_)
-            | Kind::TgSpectrum(_) => &[],
+            | Kind::TgSpectrum(_)
+            | Kind::TgBurgersMap(_) => &[],
+            Kind::TgBurgersMapFig(_) => &[Table::TgBurgersMap],
             Kind::TransportSwap(_) | Kind::Fig5Setup(_) => &[Table::SwapModel],
             Kind::Fig4(_) => &[Table::Transport],
             Kind::Fig2(_) => &[Table::Fig2Energy, Table::Fig2Velocities],
@@ -140,7 +161,15 @@ impl StageKind for Kind {
             ],
             Kind::TgFig3(_) => &[Table::TgTransport, Table::TgFullDiffusion],
             Kind::TgFig6(_) => &[Table::TgSpectrum],
-            Kind::TgAudit(_) => &[Table::TgFullDiffusion, Table::TgSpectrum],
+            Kind::TgAudit(_) => &[Table::TgTransport, Table::TgFullDiffusion, Table::TgSpectrum],
+            // the Fig. 4/5 model; the parameters of the transport, Fig. 2 and TG stages (their
+            // velocity grids and baths) and Fig. 2's final theory histogram
+            Kind::StationaryStates(_) => &[
+                Table::SwapModel,
+                Table::Transport,
+                Table::Fig2Velocities,
+                Table::TgTransport,
+            ],
         })
     }
 
@@ -165,6 +194,9 @@ impl StageKind for Kind {
             Kind::TgFig3(_) => "reproduce/tg/fig3.rs",
             Kind::TgFig6(_) => "reproduce/tg/fig6.rs",
             Kind::TgAudit(_) => "reproduce/tg/audit_fig.rs",
+            Kind::StationaryStates(_) => "reproduce/stationary/mod.rs",
+            Kind::TgBurgersMap(_) => "reproduce/tg/burgers_map.rs",
+            Kind::TgBurgersMapFig(_) => "reproduce/tg/burgers_map_fig.rs",
         };
         vec![entry.to_owned()]
     }
@@ -188,6 +220,9 @@ impl StageKind for Kind {
             Kind::TgFig3(p) => tg::fig3::Fig3(p).run(ctx),
             Kind::TgFig6(p) => tg::fig6::Fig6(p).run(ctx),
             Kind::TgAudit(p) => tg::audit_fig::AuditFigure(p).run(ctx),
+            Kind::StationaryStates(p) => p.run(ctx),
+            Kind::TgBurgersMap(p) => p.run(ctx),
+            Kind::TgBurgersMapFig(p) => p.run(ctx),
         }
     }
 }

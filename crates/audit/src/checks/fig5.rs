@@ -197,7 +197,7 @@ pub fn checks(data: &Data, summary: &mut Summary, out: &mut Vec<Check>) -> anyho
     }
     let dependence = algorithm_audit(data, &record, &mdm, &mds, (reals, box_len, alpha), out)?;
     for (panel, (pmin, at, n)) in per_panel {
-        let mut c = Check::new(
+        let c = Check::new(
             md_claims(&panel),
             format!("fig5.md_vs_kinetic_chi2[{panel}]"),
             format!("min p = {pmin:.3e} over {n} times (at {at})"),
@@ -212,17 +212,13 @@ pub fn checks(data: &Data, summary: &mut Summary, out: &mut Vec<Check>) -> anyho
         // a fermionic panel whose MD profile depends on App. C's arbitrary duplicate rule or
         // on its time step beyond the statistical error cannot be expected to match (39):
         // the disagreement is the algorithm's (measured in the same data): a finding
-        if let Some(why) = dependence.get(&panel)
-            && c.outcome == Outcome::Fail
-        {
-            c.outcome = Outcome::Finding;
-            c.statistic = format!(
-                "{}; the MD profile depends on App. C algorithm settings: {}",
-                c.statistic,
+        out.push(match dependence.get(&panel) {
+            Some(why) => c.finding(format!(
+                "the MD profile depends on App. C algorithm settings: {}",
                 why.join("; ")
-            );
-        }
-        out.push(c);
+            )),
+            None => c,
+        });
     }
     let Some(hy) = &hy else { return Ok(()) };
     // Fig. 5 window: the kinetic-hydro gap (L1, on the common grid) against the MD sampling
@@ -417,10 +413,11 @@ fn algorithm_audit(
             let statistic = format!(
                 "{variant} vs {production}: min p = {pmin:.3e} (at t={at}); largest moment change {change}"
             );
-            let mut c = Check::new(
+            let check = format!("appC.{name}[{panel}]");
+            let c = Check::new(
                 &[Claim::AppC],
-                format!("appC.{name}[{panel}]"),
-                statistic.clone(),
+                check.clone(),
+                statistic,
                 Rule::AtLeast {
                     what: "min p",
                     value: pmin,
@@ -428,10 +425,15 @@ fn algorithm_audit(
                 },
                 files.as_str(),
             )
-            .with_note("the profiles of the two runs agree");
-            if c.outcome == Outcome::Fail {
-                c.outcome = Outcome::Finding;
-                dependence.entry(panel).or_default().push(statistic);
+            .with_note("the profiles of the two runs agree")
+            .finding(format!(
+                "{variant} and {production} give different profiles beyond the ensemble errors"
+            ));
+            if c.outcome == Outcome::Finding {
+                dependence
+                    .entry(panel)
+                    .or_default()
+                    .push(format!("{variant} vs {production} ({check})"));
             }
             out.push(c);
         }

@@ -5,7 +5,9 @@ mod fig2;
 mod fig4;
 mod fig5;
 mod limit;
+mod stationary;
 mod tg;
+mod tg_map;
 
 use std::collections::BTreeMap;
 
@@ -20,13 +22,15 @@ use crate::{Data, stats};
 type Family = fn(&Data, &mut Summary, &mut Vec<Check>) -> anyhow::Result<()>;
 
 /// Order of the figures in the audit (the order of the evidence in each claim's row).
-const ORDER: [Figure; 6] = [
+const ORDER: [Figure; 8] = [
+    Figure::StationaryStates,
     Figure::Fig4,
     Figure::Fig2,
     Figure::Fig5,
     Figure::Fig3,
     Figure::AuditTg,
     Figure::Fig6,
+    Figure::TgBurgersMap,
 ];
 
 /// Every figure's checks (a new figure of the contract is a compile error here until its
@@ -41,10 +45,15 @@ fn families(figure: Figure) -> (&'static [Claim], &'static [(&'static str, Famil
         ),
         Figure::Fig3 => (&[Claim::Fig3], &[("fig3", tg::transport)]),
         Figure::AuditTg => (
-            &[Claim::AppF, Claim::Eq61],
-            &[("audit_tg", tg::full_diffusion)],
+            &[Claim::AppF, Claim::Eq61, Claim::Fig3aRta],
+            &[("audit_tg", tg::full_diffusion), ("rta", tg::rta)],
         ),
         Figure::Fig6 => (&[Claim::Fig6, Claim::AppF], &[("fig6", tg::spectrum)]),
+        Figure::TgBurgersMap => (&[Claim::UPrimeMap], &[("tg_burgers_map", tg_map::checks)]),
+        Figure::StationaryStates => (
+            &[Claim::StationaryStates],
+            &[("stationary_states", stationary::checks)],
+        ),
     }
 }
 

@@ -253,7 +253,8 @@ pub(crate) mod tests {
         let df = io::read_parquet(&ctx.output(Table::Fig2Energy.path()).unwrap()).unwrap();
         assert_eq!(df.height(), 11);
         let files = contract::Figure::Fig2.files();
-        let fctx = StageContext::standalone(dir.path(), "fig2", &[&files[0], &files[1]])
+        let outputs: Vec<&str> = files.iter().map(String::as_str).collect();
+        let fctx = StageContext::standalone(dir.path(), "fig2", &outputs)
             .with_input("fig2_md", Table::Fig2Energy.path(), &p)
             .unwrap()
             .with_input("fig2_md", Table::Fig2Velocities.path(), &p)
@@ -267,5 +268,6 @@ pub(crate) mod tests {
         for f in &files {
             assert!(dir.path().join(pipeline::resolve(f, "standalone")).exists());
         }
+        crate::figcheck::check_figure(dir.path(), contract::Figure::Fig2);
     }
 }

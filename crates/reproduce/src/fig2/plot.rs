@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use super::md::Fig2Md;
 use crate::io;
 use crate::params::figure_size;
-use crate::plot::{self, FONT};
+use crate::plot;
+use crate::style::{self, Axis, Entry, Header, Legend, Line, Marker, Scale, Shape, Style};
 
 /// Parameters of the `fig2` figure stage.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -51,104 +52,91 @@ impl Fig2Figure {
                 (t, process.energy_exact(e0, t))
             })
             .collect();
-        let (ymin, ymax) = mean
-            .iter()
-            .zip(&sem)
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), (m, s)| {
-                (a.min(m - s), b.max(m + s))
-            });
-        let pad = 0.05 * (ymax - ymin);
+        let points: Vec<(f64, f64, f64)> = (0..times.len())
+            .map(|m| (times[m], mean[m], sem[m]))
+            .collect();
+        let y_range = style::data_range(
+            points
+                .iter()
+                .flat_map(|&(_, m, s)| [m - s, m + s])
+                .chain(fine.iter().map(|p| p.1)),
+            Scale::Linear,
+            0.05,
+        );
+        // headroom above the plateau for the legend (two rows), so that it covers no data
+        let y_range = (y_range.0, y_range.1 + 0.16 * (y_range.1 - y_range.0));
         let dmax = theory.iter().chain(&dens).fold(0.0f64, |a, &b| a.max(b));
-        plot::render(ctx, Figure::Fig2, self.width, self.height, |root| {
+        let st = Style::new(self.width, self.height, style::WIDE_COLUMN);
+        let kinetic = Line::theory(style::CLASSICAL);
+        let md_point = Marker::data(Shape::Circle, style::INK).size(1.7);
+        plot::render(ctx, Figure::Fig2, &st, |root| {
             root.fill(&WHITE)?;
-            let mut chart = ChartBuilder::on(root)
-                .caption(
-                    "Fig. 2: classical velocity-swap model, homogeneous relaxation",
-                    (FONT, 22),
-                )
-                .margin(15)
-                .x_label_area_size(45)
-                .y_label_area_size(70)
-                .build_cartesian_2d(0.0..md.t_max, (ymin - pad)..(ymax + pad))?;
-            chart
-                .configure_mesh()
-                .x_desc("t")
-                .y_desc("e(t)")
-                .label_style((FONT, 16))
-                .draw()?;
-            chart
-                .draw_series(LineSeries::new(fine.clone(), BLUE.stroke_width(2)))?
-                .label("kinetic equation (38)")
-                .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLUE.stroke_width(2)));
-            chart
-                .draw_series(times.iter().enumerate().map(|(m, &t)| {
-                    ErrorBar::new_vertical(
-                        t,
-                        mean[m] - sem[m],
-                        mean[m],
-                        mean[m] + sem[m],
-                        RED.filled(),
-                        6,
-                    )
-                }))?
-                .label(format!(
-                    "MD, N = {}, {} realizations",
-                    md.n_particles, md.realizations
-                ))
-                .legend(|(x, y)| Circle::new((x + 10, y), 3, RED.filled()));
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::LowerRight)
-                .background_style(WHITE.mix(0.9))
-                .border_style(BLACK)
-                .label_font((FONT, 16))
-                .draw()?;
-            // inset
-            let (w_px, h_px) = root.dim_in_pixel();
-            let inset = root.clone().shrink(
-                ((w_px as f64 * 0.45) as u32, (h_px as f64 * 0.3) as u32),
-                ((w_px as f64 * 0.45) as u32, (h_px as f64 * 0.38) as u32),
-            );
+            let mut p = style::panel(
+                &st,
+                root,
+                Header {
+                    letter: None,
+                    title: "Homogeneous relaxation, classical velocity-swap model",
+                },
+                Axis::linear("time t", Some("mℓ²/ħ"), (0.0, md.t_max)),
+                Axis::linear("energy per particle e", Some("ħ²/(mℓ²)"), y_range),
+            )?;
+            p.line(&fine, kinetic)?;
+            p.error_bars(&points, md_point)?;
+
+            // inset at the lower right, below every data point of the main plot it spans
+            let (pw, ph) = p.plot_size();
+            let gap = st.pt(6.0).round() as i32;
+            let x0 = (0.4 * pw as f64).round() as i32;
+            let data_bottom = fine
+                .iter()
+                .copied()
+                .chain(points.iter().map(|&(t, m, s)| (t, m - s)))
+                .filter_map(|q| p.pixel(q))
+                .filter(|q| q.0 >= x0 - gap)
+                .map(|q| q.1)
+                .max()
+                .unwrap_or(0);
+            let top = (data_bottom + 2 * gap).max((0.4 * ph as f64) as i32);
+            let (iw, ih) = (pw - x0 - gap, ph - gap - top);
+            p.occupy_rect((x0, top), (x0 + iw, top + ih));
+            p.legend(&Legend::new(vec![
+                Entry::line("kinetic equation (38)", kinetic),
+                Entry::data(
+                    format!("MD, N = {}, {} realizations", md.n_particles, md.realizations),
+                    md_point,
+                ),
+            ]))?;
+            let (ox, oy) = p.plot_origin();
+            let inset = root.clone().shrink((ox + x0, oy + top), (iw as u32, ih as u32));
             inset.fill(&WHITE)?;
-            let mut ic = ChartBuilder::on(&inset)
-                .margin(5)
-                .x_label_area_size(30)
-                .y_label_area_size(45)
-                .build_cartesian_2d(md.lambda_min..md.lambda_max, 0.0..(1.05 * dmax))?;
-            ic.configure_mesh()
-                .x_desc("λ")
-                .y_desc("density")
-                .label_style((FONT, 12))
-                .draw()?;
+            let ist = st.scaled(0.85);
+            let mut q = style::panel(
+                &ist,
+                &inset,
+                Header::default(),
+                Axis::linear("velocity λ", Some("ħ/(mℓ)"), (md.lambda_min, md.lambda_max)),
+                Axis::linear("density", Some("mℓ/ħ"), (0.0, 1.08 * dmax)),
+            )?;
+            let mut entries = Vec::new();
+            let md_small = Marker::data(Shape::Circle, style::INK).size(1.3);
             for (w, color, name) in [
-                (Which::Initial, GREEN, "initial (thermal)"),
-                (Which::Final, MAGENTA, "final, eq. (20)"),
+                (Which::Initial, style::time_color(0.0, 1.0), "initial, thermal"),
+                (Which::Final, style::time_color(1.0, 1.0), "final, eq. (20)"),
             ] {
                 let idx = rows(w);
-                ic.draw_series(LineSeries::new(
-                    idx.iter().map(|&i| (lambda[i], theory[i])),
-                    color.stroke_width(2),
-                ))?
-                .label(name)
-                .legend(move |(x, y)| {
-                    PathElement::new([(x, y), (x + 15, y)], color.stroke_width(2))
-                });
-                ic.draw_series(idx.iter().map(|&i| {
-                    ErrorBar::new_vertical(
-                        lambda[i],
-                        dens[i] - dsem[i],
-                        dens[i],
-                        dens[i] + dsem[i],
-                        BLACK.filled(),
-                        3,
-                    )
-                }))?;
+                let line = Line::theory(color);
+                q.line(&idx.iter().map(|&i| (lambda[i], theory[i])).collect::<Vec<_>>(), line)?;
+                q.error_bars(
+                    &idx.iter()
+                        .map(|&i| (lambda[i], dens[i], dsem[i]))
+                        .collect::<Vec<_>>(),
+                    md_small,
+                )?;
+                entries.push(Entry::line(name, line));
             }
-            ic.configure_series_labels()
-                .position(SeriesLabelPosition::UpperRight)
-                .label_font((FONT, 12))
-                .background_style(WHITE.mix(0.9))
-                .draw()?;
+            entries.push(Entry::data("MD", md_small));
+            q.legend(&Legend::new(entries))?;
             Ok(())
         })?;
         Ok(())

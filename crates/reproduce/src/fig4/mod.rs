@@ -33,7 +33,8 @@ mod tests {
         let dd = io::column_f64(&df, col::D_DIRECT).unwrap();
         assert!(d.iter().zip(&dd).all(|(a, b)| ((a - b) / a).abs() < 1e-8));
         let files = Figure::Fig4.files();
-        let fctx = StageContext::standalone(dir.path(), "fig4", &[&files[0], &files[1]])
+        let outputs: Vec<&str> = files.iter().map(String::as_str).collect();
+        let fctx = StageContext::standalone(dir.path(), "fig4", &outputs)
             .with_input("transport_swap", Table::Transport.path(), &params)
             .unwrap();
         Fig4 {
@@ -45,5 +46,6 @@ mod tests {
         for f in &files {
             assert!(dir.path().join(pipeline::resolve(f, "standalone")).exists());
         }
+        crate::figcheck::check_figure(dir.path(), Figure::Fig4);
     }
 }

@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::io;
 use crate::params::figure_size;
-use crate::plot::{self, FONT};
+use crate::plot;
+use crate::style::{self, Axis, Entry, Header, Legend, Line, Marker, Scale, Shape, Style};
 
 /// Parameters of the `fig4` stage.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -54,87 +55,60 @@ impl Fig4 {
         }
         // Panels: (a) D, symmetric bath; (b) D, asymmetric; (c) u, symmetric; (d) u, asymmetric.
         let panels = [
-            ("(a) D(ρ), symmetric bath b = 1", BathSide::Symmetric, true),
-            (
-                "(b) D(ρ), asymmetric bath b = 0.3",
-                BathSide::Asymmetric,
-                true,
-            ),
-            ("(c) u(ρ), symmetric bath b = 1", BathSide::Symmetric, false),
-            (
-                "(d) u(ρ), asymmetric bath b = 0.3",
-                BathSide::Asymmetric,
-                false,
-            ),
+            ("a", "symmetric bath, b = 1", BathSide::Symmetric, true),
+            ("b", "asymmetric bath, b = 0.3", BathSide::Asymmetric, true),
+            ("c", "symmetric bath, b = 1", BathSide::Symmetric, false),
+            ("d", "asymmetric bath, b = 0.3", BathSide::Asymmetric, false),
         ];
-        let range = |vals: Vec<f64>| {
-            let lo = vals.iter().cloned().fold(f64::INFINITY, f64::min);
-            let hi = vals.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-            let pad = 0.08 * (hi - lo).max(0.5);
-            (lo - pad, hi + pad)
-        };
-        plot::render(ctx, Figure::Fig4, self.width, self.height, |root| {
+        let st = Style::new(self.width, self.height, style::DOUBLE_COLUMN);
+        let classical = Line::theory(style::CLASSICAL);
+        let fermionic = Line::theory(style::FERMIONIC);
+        let direct = Marker::open(Shape::Circle, style::INK);
+        plot::render(ctx, Figure::Fig4, &st, |root| {
             root.fill(&WHITE)?;
             let areas = root.split_evenly((2, 2));
-            for (area, (title, b, is_d)) in areas.iter().zip(panels) {
-                let (y, ylab) = if is_d {
-                    (&d, "D(ρ)  [ħ/m]")
+            for (area, (letter, title, b, is_d)) in areas.iter().zip(panels) {
+                let (y, name, unit) = if is_d {
+                    (&d, "D(ρ)", "ħ/m")
                 } else {
-                    (&u, "u(ρ)  [ħ/(m ℓ)]")
+                    (&u, "u(ρ)", "ħ/(mℓ)")
                 };
                 let cl = series(Statistics::Classical, b, y);
                 let fe = series(Statistics::Fermionic, b, y);
-                let (ylo, yhi) = range(cl.iter().chain(&fe).map(|p| p.1).collect());
-                let mut chart = ChartBuilder::on(area)
-                    .caption(title, (FONT, 24))
-                    .margin(12)
-                    .x_label_area_size(50)
-                    .y_label_area_size(70)
-                    .build_cartesian_2d(0.0..rho_hi * 1.02, ylo..yhi)?;
-                chart
-                    .configure_mesh()
-                    .x_desc("density ρ  [1/ℓ]")
-                    .y_desc(ylab)
-                    .label_style((FONT, 16))
-                    .axis_desc_style((FONT, 18))
-                    .light_line_style(WHITE.mix(0.0))
-                    .draw()?;
-                let blue = RGBColor(31, 119, 180);
-                let red = RGBColor(214, 39, 40);
-                chart
-                    .draw_series(LineSeries::new(cl.clone(), blue.stroke_width(3)))?
-                    .label("classical")
-                    .legend(move |(x, y)| {
-                        PathElement::new([(x, y), (x + 24, y)], blue.stroke_width(3))
-                    });
-                chart
-                    .draw_series(LineSeries::new(fe.clone(), red.stroke_width(3)))?
-                    .label("fermionic")
-                    .legend(move |(x, y)| {
-                        PathElement::new([(x, y), (x + 24, y)], red.stroke_width(3))
-                    });
+                let mut yr = style::data_range(cl.iter().chain(&fe).map(|p| p.1), Scale::Linear, 0.06);
+                // a flat curve (u = 0 in the symmetric bath) gets a symmetric range
+                if yr.1 - yr.0 < 1e-6 {
+                    yr = (yr.0 - 0.05, yr.1 + 0.05);
+                }
+                let mut p = style::panel(
+                    &st,
+                    area,
+                    Header {
+                        letter: Some(letter),
+                        title,
+                    },
+                    Axis::linear("density ρ", Some("1/ℓ"), (0.0, rho_hi * 1.02)),
+                    Axis::linear(name, Some(unit), yr),
+                )?;
+                p.line(&cl, classical)?;
+                p.line(&fe, fermionic)?;
+                let mut entries = vec![
+                    Entry::line("classical", classical),
+                    Entry::line("fermionic", fermionic),
+                ];
                 if is_d {
                     // every 6th point of the direct route (61)-(63) as open circles
                     let pts: Vec<(f64, f64)> = Statistics::ALL
                         .iter()
                         .flat_map(|s| series(*s, b, &dd))
+                        .step_by(6)
                         .collect();
-                    chart
-                        .draw_series(
-                            pts.iter()
-                                .step_by(6)
-                                .map(|&p| Circle::new(p, 5, BLACK.stroke_width(1))),
-                        )?
-                        .label("direct route (61)–(63)")
-                        .legend(|(x, y)| Circle::new((x + 12, y), 5, BLACK.stroke_width(1)));
+                    p.markers(&pts, direct)?;
+                    entries.push(Entry::marker("direct route (61)–(63)", direct));
                 }
-                chart
-                    .configure_series_labels()
-                    .position(SeriesLabelPosition::UpperLeft)
-                    .background_style(WHITE.mix(0.85))
-                    .border_style(BLACK)
-                    .label_font((FONT, 16))
-                    .draw()?;
+                if letter == "a" {
+                    p.legend(&Legend::new(entries))?;
+                }
             }
             Ok(())
         })?;

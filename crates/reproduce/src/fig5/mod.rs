@@ -14,3 +14,93 @@ pub mod md;
 pub mod plot;
 pub mod profiles;
 pub mod setup;
+
+#[cfg(test)]
+mod tests {
+    use contract::fig5::{Panel, Setup, md as mdcol};
+    use contract::{Figure, Table};
+    use pipeline::StageContext;
+    use polars::df;
+
+    use super::plot::Fig5Figure;
+    use super::profiles::Columns;
+    use crate::io;
+
+    /// The figure stage on synthetic profiles of the paper's size (box 4000, 200 MD bins, four
+    /// output times, drifting and spreading bumps), checked like every figure.
+    #[test]
+    fn fig5_figure_from_synthetic_profiles() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let times = vec![0.0, 100.0, 200.0, 400.0];
+        let setup = Setup {
+            model: super::md::tests::model(),
+            n_particles: 1600,
+            box_len: 4000.0,
+            bump_center: 2600.0,
+            bump_width: 320.0,
+            times: times.clone(),
+            n_bins: 200,
+        };
+        io::put_json(root, Table::Fig5Setup, &setup);
+        let rho = |p: usize, t: f64, x: f64| {
+            let c = 2600.0 - if p >= 2 { 3.2 * t } else { 0.0 };
+            let w = (320f64.powi(2) + 2.0 * 13.0 * t).sqrt();
+            1600.0 / ((2.0 * std::f64::consts::PI).sqrt() * w) * (-0.5 * ((x - c) / w).powi(2)).exp()
+        };
+        let cells = |n: usize| -> Vec<f64> {
+            (0..n)
+                .map(|k| (k as f64 + 0.5) * 4000.0 / n as f64)
+                .collect()
+        };
+        let (mut panel, mut t, mut x, mut mean, mut sem) = (vec![], vec![], vec![], vec![], vec![]);
+        for (p, label) in Panel::ALL.iter().enumerate() {
+            for &tm in &times {
+                for (k, &xc) in cells(200).iter().enumerate() {
+                    panel.push(label.as_str());
+                    t.push(tm);
+                    x.push(xc);
+                    mean.push(rho(p, tm, xc) * (1.0 + 0.03 * (k as f64).sin()));
+                    sem.push(0.02 + 0.02 * rho(p, tm, xc));
+                }
+            }
+        }
+        let path = |table: Table| root.join(pipeline::resolve(table.path(), "standalone"));
+        let mut md = df!(mdcol::PANEL => panel, mdcol::T => t, mdcol::X => x,
+                         mdcol::RHO_MEAN => mean, mdcol::RHO_SEM => sem)
+        .unwrap();
+        io::write_parquet_path(&path(Table::Fig5Md), &mut md).unwrap();
+        for (table, n) in [(Table::Fig5Hydro, 800), (Table::Fig5Kinetic, 400)] {
+            let mut c = Columns::default();
+            let xs = cells(n);
+            for (p, label) in Panel::ALL.iter().enumerate() {
+                let profiles: Vec<Vec<f64>> = times
+                    .iter()
+                    .map(|&tm| xs.iter().map(|&xc| rho(p, tm, xc)).collect())
+                    .collect();
+                c.push(*label, &times, &xs, &profiles);
+            }
+            io::write_parquet_path(&path(table), &mut c.frame().unwrap()).unwrap();
+        }
+        let files = Figure::Fig5.files();
+        let outputs: Vec<&str> = files.iter().map(String::as_str).collect();
+        let mut ctx = StageContext::standalone(root, "fig5", &outputs);
+        for (dep, table) in [
+            ("fig5_setup", Table::Fig5Setup),
+            ("fig5_md", Table::Fig5Md),
+            ("fig5_hydro", Table::Fig5Hydro),
+            ("fig5_kinetic", Table::Fig5Kinetic),
+        ] {
+            ctx = ctx
+                .with_input(dep, table.path(), serde_json::json!({}))
+                .unwrap();
+        }
+        Fig5Figure {
+            width: 1600,
+            height: 1200,
+        }
+        .run(&ctx)
+        .unwrap();
+        crate::figcheck::check_figure(root, Figure::Fig5);
+    }
+}

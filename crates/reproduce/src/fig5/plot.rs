@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use super::profiles::{self, Profiles};
 use crate::io;
 use crate::params::figure_size;
-use crate::plot::{self, FONT};
+use crate::plot;
+use crate::style::{self, Axis, Entry, Header, Legend, Line, Marker, Shape, Style};
 
 /// Parameters of the `fig5` figure stage.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -60,25 +61,34 @@ impl Fig5Figure {
     ) -> anyhow::Result<()> {
         let times = &setup.times;
         let titles = [
-            "(a) classical, symmetric bath",
-            "(b) fermions, symmetric bath",
-            "(c) classical, asymmetric bath",
-            "(d) fermions, asymmetric bath",
+            "classical, symmetric bath",
+            "fermions, symmetric bath",
+            "classical, asymmetric bath",
+            "fermions, asymmetric bath",
         ];
-        let palette = [
-            &BLUE,
-            &RED,
-            &GREEN,
-            &MAGENTA,
-            &CYAN,
-            &BLACK,
-            &full_palette::ORANGE,
-            &full_palette::BROWN,
-        ];
-        plot::render(ctx, Figure::Fig5, self.width, self.height, |root| {
+        let t_max = times.iter().cloned().fold(0.0f64, f64::max);
+        let st = Style::new(self.width, self.height, style::DOUBLE_COLUMN);
+        let md_marker = |m: usize| {
+            Marker::data(Shape::Circle, style::time_color(times[m], t_max)).size(1.0)
+        };
+        let hydro = |m: usize| Line::theory(style::time_color(times[m], t_max));
+        let kinetic = Line::secondary(style::INK).width(0.7);
+        // one legend for the figure, in a strip at the bottom: the times, then the line styles
+        let mut entries: Vec<Entry> = (0..times.len())
+            .map(|m| {
+                Entry::line_marker(format!("t = {}", style::number(times[m])), hydro(m), md_marker(m))
+            })
+            .collect();
+        entries.push(Entry::data(
+            "MD mean ± s.e.m.",
+            Marker::data(Shape::Circle, style::INK).size(1.0),
+        ));
+        entries.push(Entry::line("hydrodynamics, eq. (2)", Line::theory(style::INK)));
+        entries.push(Entry::line("kinetic, eqs. (38)/(39)", kinetic));
+        let legend = Legend::titled("output times t  [mℓ²/ħ]", entries);
+        plot::render(ctx, Figure::Fig5, &st, |root| {
             root.fill(&WHITE)?;
-            // a strip at the bottom for the line style caption, below the x labels
-            let (plots, caption) = root.split_vertically(self.height.saturating_sub(34));
+            let plots = style::legend_below(&st, root, &legend)?;
             let panels = plots.split_evenly((2, 2));
             for (p, area) in panels.iter().enumerate() {
                 let ymax = (0..times.len())
@@ -89,60 +99,44 @@ impl Fig5Figure {
                             .map(|(a, b)| a + b)
                     })
                     .chain(hy.rho[p].iter().flatten().cloned())
+                    .chain(kin.rho[p].iter().flatten().cloned())
                     .fold(0.0f64, f64::max)
-                    * 1.08;
-                let mut chart = ChartBuilder::on(area)
-                    .caption(titles[p], (FONT, 22))
-                    .margin(12)
-                    .x_label_area_size(42)
-                    .y_label_area_size(60)
-                    .build_cartesian_2d(0.0..setup.box_len, 0.0..ymax)?;
-                chart
-                    .configure_mesh()
-                    .disable_mesh()
-                    .x_desc("x")
-                    .y_desc("ρ(x, t)")
-                    .label_style((FONT, 15))
-                    .axis_desc_style((FONT, 17))
-                    .draw()?;
-                for (m, &tm) in times.iter().enumerate() {
-                    let col = palette[m % palette.len()];
-                    chart
-                        .draw_series(md.x.iter().zip(&md.rho[p][m]).zip(&md_sem.rho[p][m]).map(
-                            |((&x, &r), &s)| {
-                                ErrorBar::new_vertical(x, r - s, r, r + s, col.filled(), 4)
-                            },
-                        ))?
-                        .label(format!("t = {tm}"))
-                        .legend(move |(x, y)| {
-                            Rectangle::new([(x, y - 4), (x + 14, y + 4)], col.filled())
-                        });
-                    chart.draw_series(LineSeries::new(
-                        hy.x.iter().cloned().zip(hy.rho[p][m].iter().cloned()),
-                        col.stroke_width(2),
-                    ))?;
-                    chart.draw_series(DashedLineSeries::new(
-                        kin.x.iter().cloned().zip(kin.rho[p][m].iter().cloned()),
-                        6,
-                        4,
-                        col.stroke_width(1),
-                    ))?;
+                    * 1.06;
+                let mut panel = style::panel(
+                    &st,
+                    area,
+                    Header {
+                        letter: Some(["a", "b", "c", "d"][p]),
+                        title: titles[p],
+                    },
+                    Axis::linear("position x", Some("ℓ"), (0.0, setup.box_len)),
+                    Axis::linear("density ρ(x, t)", Some("1/ℓ"), (0.0, ymax)),
+                )?;
+                for m in 0..times.len() {
+                    let pts: Vec<(f64, f64, f64)> = md
+                        .x
+                        .iter()
+                        .zip(&md.rho[p][m])
+                        .zip(&md_sem.rho[p][m])
+                        .map(|((&x, &r), &s)| (x, r, s))
+                        .collect();
+                    panel.error_bars(&pts, md_marker(m))?;
                 }
-                if p == 0 {
-                    chart
-                        .configure_series_labels()
-                        .label_font((FONT, 14))
-                        .background_style(WHITE.mix(0.8))
-                        .border_style(BLACK)
-                        .position(SeriesLabelPosition::UpperRight)
-                        .draw()?;
+                for m in 0..times.len() {
+                    let pts: Vec<(f64, f64)> =
+                        hy.x.iter().cloned().zip(hy.rho[p][m].iter().cloned()).collect();
+                    panel.line(&pts, hydro(m))?;
+                }
+                for m in 0..times.len() {
+                    let pts: Vec<(f64, f64)> = kin
+                        .x
+                        .iter()
+                        .cloned()
+                        .zip(kin.rho[p][m].iter().cloned())
+                        .collect();
+                    panel.line(&pts, kinetic)?;
                 }
             }
-            caption.draw(&Text::new(
-                "bars: MD mean ± s.e.m.;  solid: hydrodynamics eq. (2);  dashed: kinetic eq. (38)/(39)",
-                (20, 8),
-                (FONT, 15),
-            ))?;
             Ok(())
         })?;
         Ok(())

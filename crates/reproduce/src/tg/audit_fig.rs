@@ -1,22 +1,31 @@
-//! Stage `tg_audit`: the truncation audit figure from [`Table::TgFullDiffusion`] and
-//! [`Table::TgSpectrum`]: D_N and g_1 vs basis size N, D(Lambda) and FEM g_1 vs cutoff.
+//! Stage `tg_audit`: the truncation audit figure from [`Table::TgFullDiffusion`],
+//! [`Table::TgSpectrum`] and [`Table::TgTransport`]: D_N and g_1 vs basis size N, the RTA
+//! ratio D_RTA/D_N at equal N (Sec. V.B, "RTA gives a good approximation"), D(Lambda) and the
+//! FEM g_1 vs cutoff.
 
 use anyhow::bail;
-use contract::tg::{Method, full_diffusion as fdcol, spectrum as spcol};
+use contract::tg::{Method, Panel, full_diffusion as fdcol, spectrum as spcol, transport as trcol};
 use contract::{Figure, Table};
 use pipeline::StageContext;
 use plotters::prelude::*;
 
-use super::draw::{PALETTE, Series, TgFigure, draw_panel};
+use super::draw::{AxisSpec, Series, TgFigure, draw_panel};
 use crate::io;
 use crate::plot;
+use crate::style::{self, ColorMap, Entry, Header, Legend, Line, Marker, Shape, Style};
 
 /// The `tg_audit` stage.
 pub struct AuditFigure<'a>(pub &'a TgFigure);
 
 impl AuditFigure<'_> {
-    /// Audit: D_N vs N, g_1 vs N, D(Lambda) vs Lambda.
+    /// Audit: D_N vs N, g_1 vs N, D_RTA/D_N vs N, D(Lambda) vs Lambda, FEM g_1 vs Lambda.
     pub fn run(&self, ctx: &StageContext) -> anyhow::Result<()> {
+        let tr = io::read_table(ctx, Table::TgTransport)?;
+        let t_panel = io::column_cat::<Panel>(&tr, trcol::PANEL)?;
+        let t_rho = io::column_f64(&tr, trcol::RHO)?;
+        let t_n = io::column_opt_u32(&tr, trcol::BASIS_SIZE)?;
+        let t_d = io::column_f64(&tr, trcol::D_RTA)?;
+        let same = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(1.0);
         let fd = io::read_table(ctx, Table::TgFullDiffusion)?;
         let sp = io::read_table(ctx, Table::TgSpectrum)?;
         let f_rho = io::column_f64(&fd, fdcol::RHO)?;
@@ -32,9 +41,19 @@ impl AuditFigure<'_> {
         let mut rhos = f_rho.clone();
         rhos.sort_by(f64::total_cmp);
         rhos.dedup();
-        let (mut a, mut b, mut c, mut d) = (vec![], vec![], vec![], vec![]);
-        for (k, &r) in rhos.iter().enumerate() {
-            let col = PALETTE[k % 6];
+        let (mut a, mut b, mut c, mut d, mut e) = (vec![], vec![], vec![], vec![], vec![]);
+        let mut entries = Vec::new();
+        let (r_lo, r_hi) = (rhos[0], rhos[rhos.len() - 1]);
+        for &r in &rhos {
+            let col = ColorMap::CIVIDIS.at(if r_hi > r_lo {
+                (r - r_lo) / (r_hi - r_lo)
+            } else {
+                0.0
+            });
+            let solid = Line::theory(col).width(1.0);
+            let dot = Marker::data(Shape::Circle, col).size(1.3);
+            let dashed = Line::secondary(col);
+            let square = Marker::open(Shape::Square, col).size(1.6);
             let mut pa: Vec<(f64, f64)> = (0..f_rho.len())
                 .filter(|&i| f_rho[i] == r && f_m[i] == Method::Galerkin)
                 .map(|i| (f_n[i].unwrap_or(0) as f64, f_d[i]))
@@ -55,82 +74,132 @@ impl AuditFigure<'_> {
                 .map(|i| (s_c[i], s_g[i]))
                 .collect();
             pd.sort_by(|x, y| x.0.total_cmp(&y.0));
-            let lab = format!("ρ = {r}");
-            if !pa.is_empty() {
-                a.push(Series {
-                    label: lab.clone(),
-                    pts: pa,
-                    color: col,
-                    dashed: false,
-                });
-            }
-            if !pb.is_empty() {
-                b.push(Series {
-                    label: lab.clone(),
-                    pts: pb,
-                    color: col,
-                    dashed: false,
-                });
-            }
-            if !pc.is_empty() {
-                c.push(Series {
-                    label: lab.clone(),
-                    pts: pc,
-                    color: col,
-                    dashed: false,
-                });
-            }
-            if !pd.is_empty() {
-                d.push(Series {
-                    label: lab,
-                    pts: pd,
-                    color: col,
-                    dashed: true,
-                });
+            // D_RTA/D_N at equal N and density (panel 3a of tg_transport, same thermal bath)
+            let pe: Vec<(f64, f64)> = pa
+                .iter()
+                .filter_map(|&(n, dn)| {
+                    (0..t_rho.len())
+                        .find(|&i| {
+                            t_panel[i] == Panel::P3a
+                                && t_n[i] == Some(n as u32)
+                                && same(t_rho[i], r)
+                        })
+                        .map(|i| (n, t_d[i] / dn))
+                })
+                .collect();
+            entries.push(Entry::line(style::number(r), solid));
+            for (v, pts, line, marker) in [
+                (&mut a, pa, solid, dot),
+                (&mut b, pb, solid, dot),
+                (&mut c, pc, solid, dot),
+                (&mut d, pd, dashed, square),
+                (&mut e, pe, solid, dot),
+            ] {
+                if !pts.is_empty() {
+                    v.push(Series {
+                        pts,
+                        line,
+                        marker: Some(marker),
+                    });
+                }
             }
         }
         if a.is_empty() || b.is_empty() || c.is_empty() {
             bail!("audit_tg: missing data");
         }
-        plot::render(ctx, Figure::AuditTg, self.0.width, self.0.height, |root| {
-            root.fill(&WHITE)?;
-            let areas = root.split_evenly((2, 2));
-            draw_panel(
-                &areas[0],
-                "(a) Galerkin D_N vs basis size N",
-                "N",
-                "D_N  [1/C]",
-                &a,
-                false,
-            )?;
-            draw_panel(
-                &areas[1],
-                "(b) Galerkin g_1 vs N (resolved only)",
-                "N",
-                "g_1  [C]",
-                &b,
-                true,
-            )?;
-            draw_panel(
-                &areas[2],
-                "(c) closed-form D(Λ) vs cutoff Λ",
-                "Λ",
-                "D(Λ)  [1/C]",
-                &c,
-                false,
-            )?;
-            if d.is_empty() {
-                Ok(())
-            } else {
-                draw_panel(
-                    &areas[3],
-                    "(d) FEM g_1 vs cutoff Λ (resolved only)",
-                    "Λ",
-                    "g_1  [C]",
-                    &d,
-                    true,
-                )
+        // the band of a "good approximation" (audit criterion: within 20%) and ratio 1
+        let ns: Vec<f64> = e.iter().flat_map(|s| s.pts.iter().map(|p| p.0)).collect();
+        if let (Some(lo), Some(hi)) = (
+            ns.iter().copied().reduce(f64::min),
+            ns.iter().copied().reduce(f64::max),
+        ) {
+            let band = Line::secondary(style::INK).width(0.7);
+            for (y, line) in [(0.8, band), (1.0, Line::theory(style::INK).width(0.7)), (1.2, band)] {
+                e.push(Series {
+                    pts: vec![(lo, y), (hi, y)],
+                    line,
+                    marker: None,
+                });
             }
+        }
+        let legend = Legend::titled("density ρ [1/ℓ]", entries);
+        let key = Legend::new(vec![
+            Entry::line("D_RTA/D_N = 1", Line::theory(style::INK).width(0.7)),
+            Entry::line("± 20% (audit criterion)", Line::secondary(style::INK).width(0.7)),
+        ]);
+        let st = Style::new(self.0.width, self.0.height, style::DOUBLE_COLUMN);
+        plot::render(ctx, Figure::AuditTg, &st, |root| {
+            root.fill(&WHITE)?;
+            let areas = root.split_evenly((2, 3));
+            let n_axis = || AxisSpec::linear("basis size N", None);
+            let header = |letter, title| Header {
+                letter: Some(letter),
+                title,
+            };
+            draw_panel(
+                &st,
+                &areas[0],
+                header("a", "Galerkin D_N vs basis size N"),
+                n_axis(),
+                AxisSpec::log("D_N", Some("1/C")),
+                &a,
+                None,
+            )?;
+            draw_panel(
+                &st,
+                &areas[1],
+                header("b", "Galerkin g₁ vs N (resolved values)"),
+                n_axis(),
+                AxisSpec::log("g₁", Some("C")),
+                &b,
+                None,
+            )?;
+            if e.iter().any(|s| s.marker.is_some()) {
+                draw_panel(
+                    &st,
+                    &areas[2],
+                    header("c", "RTA over the full D at equal N"),
+                    n_axis(),
+                    AxisSpec::log("D_RTA/D_N", None),
+                    &e,
+                    None,
+                )?;
+            }
+            draw_panel(
+                &st,
+                &areas[3],
+                header("d", "closed-form D(Λ) vs cutoff Λ"),
+                AxisSpec::log("cutoff Λ", Some("ħ/(mℓ)")),
+                AxisSpec::log("D(Λ)", Some("1/C")),
+                &c,
+                None,
+            )?;
+            if !d.is_empty() {
+                draw_panel(
+                    &st,
+                    &areas[4],
+                    header("e", "FEM g₁ vs cutoff Λ (resolved values)"),
+                    AxisSpec::linear("cutoff Λ", Some("ħ/(mℓ)")),
+                    AxisSpec::log("g₁", Some("C")),
+                    &d,
+                    None,
+                )?;
+            }
+            // the legends in the sixth cell, stacked from its top-left corner
+            let pad = st.em(style::Role::Legend);
+            let (cw, ch) = areas[5].dim_in_pixel();
+            let mut y = 1.7 * st.em(style::Role::Title) + 0.7 * st.em(style::Role::Tick);
+            for l in [&legend, &key] {
+                let mut cols = 1;
+                while l.size(&st, cols).1 > ch as f64 - y - pad && cols < l.entries.len() {
+                    cols += 1;
+                }
+                let (lw, lh) = l.size(&st, cols);
+                let x = ((cw as f64 - lw) / 2.0).max(0.5 * pad);
+                l.draw(&areas[5], &st, (x.round() as i32, y.round() as i32), cols)?;
+                y += lh + pad;
+            }
+            Ok(())
         })?;
         Ok(())
     }

@@ -1,12 +1,12 @@
-//! Drawing shared by the Tonks-Girardeau figures (Fig. 3, Fig. 6, the truncation audit): a
-//! panel of line series with an optional log y axis.
+//! Drawing shared by the Tonks-Girardeau figures (Fig. 3, Fig. 6, the truncation audit): the
+//! figure parameters and a panel of curves whose axes fit their data.
 
 use pipeline::FieldError;
-use plotters::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::params::{basis_sizes, figure_size};
-use crate::plot::{self, FONT};
+use crate::plot::Area;
+use crate::style::{self, Axis, Header, Legend, Line, Marker, Scale, Style};
 
 /// Parameters of `tg_fig3`, `tg_fig6`, `tg_audit`: figure size and which basis sizes to draw.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -27,119 +27,91 @@ impl TgFigure {
     }
 }
 
-pub const PALETTE: [RGBColor; 6] = [
-    RGBColor(31, 119, 180),
-    RGBColor(214, 39, 40),
-    RGBColor(44, 160, 44),
-    RGBColor(148, 103, 189),
-    RGBColor(255, 127, 14),
-    RGBColor(23, 190, 207),
-];
-
+/// One curve: its points, line and marker.
 pub struct Series {
-    pub label: String,
     pub pts: Vec<(f64, f64)>,
-    pub color: RGBColor,
-    pub dashed: bool,
+    pub line: Line,
+    /// `None`: a reference line without markers
+    pub marker: Option<Marker>,
 }
 
-fn log_range(series: &[Series]) -> (f64, f64) {
-    let ys = series
-        .iter()
-        .flat_map(|s| s.pts.iter().map(|p| p.1))
-        .filter(|y| *y > 0.0);
-    let lo = ys.clone().fold(f64::INFINITY, f64::min);
-    let hi = ys.fold(f64::NEG_INFINITY, f64::max);
-    if lo.is_finite() {
-        (lo / 2.0, hi * 2.0)
-    } else {
-        (1e-3, 1.0)
+/// An axis of a TG panel: quantity, unit, scale.
+pub struct AxisSpec<'s> {
+    pub name: &'s str,
+    pub unit: Option<&'s str>,
+    pub scale: Scale,
+}
+
+impl<'s> AxisSpec<'s> {
+    pub fn linear(name: &'s str, unit: Option<&'s str>) -> Self {
+        Self {
+            name,
+            unit,
+            scale: Scale::Linear,
+        }
+    }
+    pub fn log(name: &'s str, unit: Option<&'s str>) -> Self {
+        Self {
+            name,
+            unit,
+            scale: Scale::Log,
+        }
+    }
+
+    /// The axis over the data `values` (linear x axes are not padded: the curves start and end
+    /// at the frame).
+    fn axis(&self, values: impl Iterator<Item = f64>, pad: f64) -> Axis {
+        let range = style::data_range(values, self.scale, pad);
+        match self.scale {
+            Scale::Linear => Axis::linear(self.name, self.unit, range),
+            Scale::Log => Axis::log(self.name, self.unit, range),
+        }
     }
 }
 
-fn lin_range(series: &[Series]) -> (f64, f64) {
-    let ys = series.iter().flat_map(|s| s.pts.iter().map(|p| p.1));
-    let lo = ys.clone().fold(f64::INFINITY, f64::min).min(0.0);
-    let hi = ys.fold(f64::NEG_INFINITY, f64::max);
-    (lo, hi * 1.08 + 1e-300)
-}
-
-fn x_range(series: &[Series]) -> (f64, f64) {
-    let xs = series.iter().flat_map(|s| s.pts.iter().map(|p| p.0));
-    let lo = xs.clone().fold(f64::INFINITY, f64::min);
-    let hi = xs.fold(f64::NEG_INFINITY, f64::max);
-    (lo, hi + 1e-9 * hi.abs().max(1.0))
-}
-
-/// One panel with several line series; `logy` selects a log10 y axis.
+/// One panel with the curves `series` (points off a log axis are left out) and, if given, a
+/// legend placed where it covers the fewest points.
 pub fn draw_panel(
-    area: &plot::Area<'_>,
-    title: &str,
-    xlab: &str,
-    ylab: &str,
+    st: &Style,
+    area: &Area<'_>,
+    header: Header<'_>,
+    x: AxisSpec<'_>,
+    y: AxisSpec<'_>,
     series: &[Series],
-    logy: bool,
+    legend: Option<&Legend>,
 ) -> anyhow::Result<()> {
-    let (x0, x1) = x_range(series);
-    let mut b = ChartBuilder::on(area);
-    b.caption(title, (FONT, 22))
-        .margin(12)
-        .x_label_area_size(48)
-        .y_label_area_size(80);
-    macro_rules! body {
-        ($chart:ident) => {{
-            $chart
-                .configure_mesh()
-                .x_desc(xlab)
-                .y_desc(ylab)
-                .label_style((FONT, 15))
-                .axis_desc_style((FONT, 17))
-                .light_line_style(WHITE.mix(0.0))
-                .draw()?;
-            for s in series {
-                let c = s.color;
-                let pts: Vec<(f64, f64)> = s
-                    .pts
-                    .iter()
-                    .copied()
-                    .filter(|p| !logy || p.1 > 0.0)
-                    .collect();
-                if s.dashed {
-                    $chart
-                        .draw_series(DashedLineSeries::new(pts.clone(), 8, 5, c.stroke_width(2)))?
-                        .label(s.label.clone())
-                        .legend(move |(x, y)| {
-                            PathElement::new([(x, y), (x + 24, y)], c.stroke_width(2))
-                        });
-                    $chart
-                        .draw_series(pts.iter().map(|&p| Circle::new(p, 3, c.stroke_width(1))))?;
-                } else {
-                    $chart
-                        .draw_series(LineSeries::new(pts.clone(), c.stroke_width(3)))?
-                        .label(s.label.clone())
-                        .legend(move |(x, y)| {
-                            PathElement::new([(x, y), (x + 24, y)], c.stroke_width(3))
-                        });
-                    $chart.draw_series(pts.iter().map(|&p| Circle::new(p, 3, c.filled())))?;
-                }
-            }
-            $chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperLeft)
-                .background_style(WHITE.mix(0.85))
-                .border_style(BLACK)
-                .label_font((FONT, 14))
-                .draw()?;
-        }};
+    let keep = |p: &&(f64, f64)| {
+        (x.scale == Scale::Linear || p.0 > 0.0) && (y.scale == Scale::Linear || p.1 > 0.0)
+    };
+    let pts = || series.iter().flat_map(|s| s.pts.iter().filter(keep));
+    let xa = x.axis(pts().map(|p| p.0), if x.scale == Scale::Log { 0.02 } else { 0.0 });
+    let ya = y.axis(pts().map(|p| p.1), 0.06);
+    let mut p = style::panel(st, area, header, xa, ya)?;
+    for s in series {
+        p.line(&s.pts, s.line)?;
+        if let Some(m) = s.marker {
+            p.markers(&s.pts, m)?;
+        }
     }
-    if logy {
-        let (y0, y1) = log_range(series);
-        let mut chart = b.build_cartesian_2d(x0..x1, (y0..y1).log_scale())?;
-        body!(chart);
-    } else {
-        let (y0, y1) = lin_range(series);
-        let mut chart = b.build_cartesian_2d(x0..x1, y0..y1)?;
-        body!(chart);
+    if let Some(l) = legend {
+        p.legend(l)?;
     }
     Ok(())
+}
+
+/// Split off a strip at the right of `area` for `legends` (stacked) and draw them there;
+/// returns the area left for the panels.
+pub fn legends_right<'a>(st: &Style, area: &Area<'a>, legends: &[Legend]) -> anyhow::Result<Area<'a>> {
+    let pad = st.em(style::Role::Legend);
+    let width = legends
+        .iter()
+        .map(|l| l.size(st, 1).0)
+        .fold(0.0f64, f64::max);
+    let (rest, strip) = style::right_strip(area, width + 1.5 * pad);
+    let mut y = st.em(style::Role::Title) * 1.7 + 0.7 * st.em(style::Role::Tick);
+    for l in legends {
+        l.draw(&strip, st, ((0.5 * pad).round() as i32, y.round() as i32), 1)?;
+        y += l.size(st, 1).1 + pad;
+    }
+    Ok(rest)
 }

@@ -2,10 +2,12 @@
 //! Rates are in units of C = (2 pi)^2 k_r^2 |V^2| of (E8); D in units of 1/C (hbar = m = 1).
 //!
 //! Data stages: [`transport`] (`tg_transport`), [`full_diffusion`] (`tg_full_diffusion`),
-//! [`spectrum`] (`tg_spectrum`). Figure stages: [`fig3`] (`tg_fig3`), [`fig6`] (`tg_fig6`),
-//! [`audit_fig`] (`tg_audit`), drawing with [`draw`]. Shared parameter types: [`params`].
+//! [`spectrum`] (`tg_spectrum`), [`burgers_map`] (`tg_burgers_map`). Figure stages: [`fig3`] (`tg_fig3`), [`fig6`] (`tg_fig6`),
+//! [`audit_fig`] (`tg_audit`), [`burgers_map_fig`] (`tg_burgers_map_fig`), drawing with [`draw`]. Shared parameter types: [`params`].
 
 pub mod audit_fig;
+pub mod burgers_map;
+pub mod burgers_map_fig;
 pub mod draw;
 pub mod fig3;
 pub mod fig6;
@@ -133,7 +135,8 @@ mod tests {
         };
         let files = |f: contract::Figure| f.files();
         let f3 = files(contract::Figure::Fig3);
-        let c = StageContext::standalone(root, "fig3", &[&f3[0], &f3[1]])
+        let f3: Vec<&str> = f3.iter().map(String::as_str).collect();
+        let c = StageContext::standalone(root, "fig3", &f3)
             .with_input("tg_transport", Table::TgTransport.path(), tr.clone())
             .unwrap()
             .with_input(
@@ -144,20 +147,25 @@ mod tests {
             .unwrap();
         Fig3(&fig).run(&c).unwrap();
         let f6 = files(contract::Figure::Fig6);
-        let c = StageContext::standalone(root, "fig6", &[&f6[0], &f6[1]])
+        let f6: Vec<&str> = f6.iter().map(String::as_str).collect();
+        let c = StageContext::standalone(root, "fig6", &f6)
             .with_input("tg_spectrum", Table::TgSpectrum.path(), sp.clone())
             .unwrap();
         Fig6(&fig).run(&c).unwrap();
         let fa = files(contract::Figure::AuditTg);
-        let c = StageContext::standalone(root, "audit_tg", &[&fa[0], &fa[1]])
+        let fa: Vec<&str> = fa.iter().map(String::as_str).collect();
+        let c = StageContext::standalone(root, "audit_tg", &fa)
             .with_input("tg_full_diffusion", Table::TgFullDiffusion.path(), fdp)
             .unwrap()
             .with_input("tg_spectrum", Table::TgSpectrum.path(), sp)
             .unwrap();
         AuditFigure(&fig).run(&c).unwrap();
-        for f in ["fig3", "fig6", "audit_tg"] {
-            assert!(root.join(format!("figures/standalone/{f}.png")).exists());
-            assert!(root.join(format!("figures/standalone/{f}.svg")).exists());
+        for f in [
+            contract::Figure::Fig3,
+            contract::Figure::Fig6,
+            contract::Figure::AuditTg,
+        ] {
+            crate::figcheck::check_figure(root, f);
         }
     }
 
