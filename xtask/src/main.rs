@@ -192,6 +192,26 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 /// `cargo xtask verify`: see the `audit` crate.
+/// The SVGs of `figures/<profile>/` that are not committed as generated (modified, or not
+/// tracked), by `git status`; empty when git or the repository is unavailable.
+fn committed_figures_stale(root: &std::path::Path, profile: &str) -> Vec<String> {
+    let out = std::process::Command::new("git")
+        .arg("-C")
+        .arg(root)
+        .args(["status", "--porcelain", "--untracked-files=all", "--"])
+        .arg(format!("figures/{profile}"))
+        .output();
+    let Ok(out) = out else {
+        return Vec::new();
+    };
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.get(3..))
+        .filter(|f| f.ends_with(".svg"))
+        .map(str::to_owned)
+        .collect()
+}
+
 fn verify(common: &Common, check: bool, bless: bool, verbose: bool) -> anyhow::Result<ExitCode> {
     use audit::{self as v, Outcome};
     let t0 = Instant::now();
@@ -280,6 +300,14 @@ fn verify(common: &Common, check: bool, bless: bool, verbose: bool) -> anyhow::R
             std::io::Write::write_all(f, audit.as_bytes())
         })?;
         println!("wrote {}", audit_path.display());
+    }
+    // the figures AUDIT.md links to are committed beside it: stale when they differ from the
+    // generated ones (which the provenance checks tie to the data)
+    if check && v::report::COMMITTED_FIGURES_PROFILE == common.profile {
+        for f in committed_figures_stale(p.root(), &common.profile) {
+            println!("FAIL  {f} differs from the committed file: commit the regenerated figure");
+            audit_stale = true;
+        }
     }
     let n = report.checks.len();
     let pass = report

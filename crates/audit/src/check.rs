@@ -46,6 +46,28 @@ pub fn num(x: f64) -> String {
     if e.len() <= 6 { e } else { format!("{x:.1e}") }
 }
 
+/// A measured value for a statistic: 3 significant digits, no float noise (`0.0589`, `12.3`,
+/// `4`, `2.35e5`).
+pub fn sig3(x: f64) -> String {
+    if !x.is_finite() {
+        return format!("{x}");
+    }
+    if x != 0.0 && (x.abs() < 1e-2 || x.abs() >= 1e4) {
+        return format!("{x:.2e}");
+    }
+    let decimals = if x == 0.0 {
+        0
+    } else {
+        (2 - x.abs().log10().floor() as i32).max(0) as usize
+    };
+    let s = format!("{x:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        s
+    }
+}
+
 /// The criterion of a check, with the measured value(s) it is applied to.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Rule {
@@ -272,6 +294,15 @@ impl Check {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sig3_has_three_significant_digits() {
+        assert_eq!(sig3(0.058912), "0.0589");
+        assert_eq!(sig3(12.345), "12.3");
+        assert_eq!(sig3(4.0), "4");
+        assert_eq!(sig3(234567.0), "2.35e5");
+        assert_eq!(sig3(0.2), "0.2");
+    }
 
     #[test]
     fn one_value_renders_and_evaluates_the_threshold() {

@@ -299,7 +299,7 @@ impl Claim {
                 "D_N, g_1 against N and D against Lambda at every density: convergence verdicts (the last three relative increments below 1e-3, shrinking geometrically)."
             }
             Claim::StationaryStates => {
-                "The normalisation of each state (trapezoid of the table), the stationarity condition (84) and, for the swap models, the collision integral (38)/(39) at the state on its grid, and its agreement with the states the other stages use (recomputed on the transport stages' grids; Fig. 2's final theory histogram)."
+                "Each state's normalisation, the stationarity condition (84) and (swap models) the collision integral (38)/(39) on its grid, and its agreement with the states the other stages use."
             }
             Claim::Normalisation => {
                 "The particle number of every MD histogram, the mass of every kinetic and hydrodynamic profile over time."

@@ -19,19 +19,39 @@ pub fn file_name(profile: &str) -> String {
     }
 }
 
+/// The profile whose figures are committed beside its audit (`AUDIT.md` links them, so they
+/// read on the repository's web page without a run); the other profiles' figures stay
+/// untracked.
+pub const COMMITTED_FIGURES_PROFILE: &str = "paper";
+
 /// Longest line of the report.
 pub const MAX_LINE: usize = 300;
 /// Longest statistic in a table cell (the whole one: `cargo xtask verify --verbose`).
 const MAX_CELL: usize = 150;
 
 fn cell(s: &str) -> String {
+    cell_within(s, MAX_CELL)
+}
+
+fn cell_within(s: &str, max: usize) -> String {
     let s = s.replace('|', "\\|");
-    if s.chars().count() <= MAX_CELL {
+    if s.chars().count() <= max {
         return s;
     }
-    let mut t: String = s.chars().take(MAX_CELL - 1).collect();
+    let mut t: String = s.chars().take(max.max(2) - 1).collect();
     t.push('…');
     t
+}
+
+/// A table row `| head | statistic | threshold | outcome |` within [`MAX_LINE`]: the statistic
+/// cell gives way (the whole one: `cargo xtask verify --verbose`).
+fn table_row(head: &str, statistic: &str, threshold: &str, outcome: &str) -> String {
+    let threshold = cell_within(threshold, 90);
+    let fixed = format!("| {head} |  | {threshold} | {outcome} |")
+        .chars()
+        .count();
+    let statistic = cell_within(statistic, MAX_CELL.min(MAX_LINE.saturating_sub(fixed)));
+    format!("| {head} | {statistic} | {threshold} | {outcome} |\n")
 }
 
 /// GitHub's heading anchor.
@@ -80,12 +100,11 @@ fn outcome_counts(checks: &[&Check]) -> String {
 /// One table row: one check, or a collapsed series of them.
 fn row(group: &[&Check]) -> String {
     if let [c] = group {
-        return format!(
-            "| `{}` | {} | {} | {} |\n",
-            c.name,
-            cell(&c.statistic),
-            cell(&c.threshold()),
-            c.outcome
+        return table_row(
+            &format!("`{}`", c.name),
+            &c.statistic,
+            &c.threshold(),
+            &c.outcome.to_string(),
         );
     }
     let (name, first) = series(&group[0].name);
@@ -126,12 +145,11 @@ fn row(group: &[&Check]) -> String {
     } else {
         "per case (`cargo xtask verify`)".into()
     };
-    format!(
-        "| `{name}[…]` ({} cases: {first} … {last}) | {} | {} | {} |\n",
-        group.len(),
-        cell(&statistic),
-        cell(&threshold),
-        outcome_counts(group)
+    table_row(
+        &format!("`{name}[…]` ({} cases: {first} … {last})", group.len()),
+        &statistic,
+        &threshold,
+        &outcome_counts(group),
     )
 }
 
@@ -271,7 +289,7 @@ pub fn render(
     for &(c, v) in &verdicts {
         let checks = mine(c);
         s.push_str(&format!("\n## {}\n\n> {}\n\n", c.title(), c.statement()));
-        s.push_str(&format!("**Verdict: {}.**", v.label()));
+        s.push_str(&format!("**Verdict: {}.**", v.label().replace("**", "")));
         let (_, note) = c.when_passing();
         match v {
             Verdict::Reproduced | Verdict::Erratum | Verdict::Converged if !note.is_empty() => {

@@ -153,7 +153,9 @@ pub fn significant_digits(m: &str) -> usize {
     if m.contains('.') {
         d.len()
     } else {
-        d.trim_end_matches('0').len().max(usize::from(!d.is_empty()))
+        d.trim_end_matches('0')
+            .len()
+            .max(usize::from(!d.is_empty()))
     }
 }
 
@@ -169,7 +171,10 @@ pub fn text_problems(t: &SvgText) -> Vec<String> {
             1
         };
         if run >= 6 {
-            out.push(format!("`{}`: a run of {run} equal digits (float noise)", t.text));
+            out.push(format!(
+                "`{}`: a run of {run} equal digits (float noise)",
+                t.text
+            ));
             break;
         }
     }
@@ -241,15 +246,30 @@ pub fn check_figure(root: &Path, figure: Figure) {
         problems.join("\n  ")
     );
     let png = std::fs::read(stem.with_extension("png")).unwrap();
-    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{}: not a PNG", figure.name());
+    assert_eq!(
+        &png[..8],
+        b"\x89PNG\r\n\x1a\n",
+        "{}: not a PNG",
+        figure.name()
+    );
     let (pw, ph) = (
         u32::from_be_bytes(png[16..20].try_into().unwrap()),
         u32::from_be_bytes(png[20..24].try_into().unwrap()),
     );
-    assert_eq!((pw as f64, ph as f64), (w, h), "{}: PNG size", figure.name());
+    assert_eq!(
+        (pw as f64, ph as f64),
+        (w, h),
+        "{}: PNG size",
+        figure.name()
+    );
     let pdf = std::fs::read(stem.with_extension("pdf")).unwrap();
     assert!(pdf.starts_with(b"%PDF-"), "{}: not a PDF", figure.name());
-    assert!(pdf.len() > 5_000, "{}: PDF of {} bytes", figure.name(), pdf.len());
+    assert!(
+        pdf.len() > 5_000,
+        "{}: PDF of {} bytes",
+        figure.name(),
+        pdf.len()
+    );
     assert!(
         pdf.windows(10).any(|w| w == b"DejaVuSans"),
         "{}: the PDF embeds no DejaVu font",
@@ -285,8 +305,21 @@ mod tests {
         ] {
             assert!(!text_problems(&text(bad)).is_empty(), "{bad} passes");
         }
-        for good in ["0.045", "4000", "−0.5", "2×10⁻⁵", "10⁶", "12.25", "t = 100", "N = 1600"] {
-            assert!(text_problems(&text(good)).is_empty(), "{good}: {:?}", text_problems(&text(good)));
+        for good in [
+            "0.045",
+            "4000",
+            "−0.5",
+            "2×10⁻⁵",
+            "10⁶",
+            "12.25",
+            "t = 100",
+            "N = 1600",
+        ] {
+            assert!(
+                text_problems(&text(good)).is_empty(),
+                "{good}: {:?}",
+                text_problems(&text(good))
+            );
         }
     }
 
@@ -301,14 +334,36 @@ mod tests {
             )
         };
         assert!(svg_problems(&svg(&(t(10, 20, "abc", "") + &t(10, 60, "abc", "")))).is_empty());
-        assert_eq!(svg_problems(&svg(&(t(10, 20, "abc", "") + &t(20, 25, "abc", "")))).len(), 1);
+        assert_eq!(
+            svg_problems(&svg(&(t(10, 20, "abc", "") + &t(20, 25, "abc", "")))).len(),
+            1
+        );
         assert_eq!(svg_problems(&svg(&t(280, 20, "abcdef", ""))).len(), 1);
         // a rotated title (reads upwards from its anchor)
-        let low = t(15, 190, "a long axis title", "transform=\"rotate(270, 15, 190)\"");
-        assert!(svg_problems(&svg(&low)).is_empty(), "{:?}", svg_problems(&svg(&low)));
-        let high = t(15, 60, "a long axis title", "transform=\"rotate(270, 15, 60)\"");
+        let low = t(
+            15,
+            190,
+            "a long axis title",
+            "transform=\"rotate(270, 15, 190)\"",
+        );
+        assert!(
+            svg_problems(&svg(&low)).is_empty(),
+            "{:?}",
+            svg_problems(&svg(&low))
+        );
+        let high = t(
+            15,
+            60,
+            "a long axis title",
+            "transform=\"rotate(270, 15, 60)\"",
+        );
         assert_eq!(svg_problems(&svg(&high)).len(), 1);
-        let left = t(2, 190, "a long axis title", "transform=\"rotate(270, 2, 190)\"");
+        let left = t(
+            2,
+            190,
+            "a long axis title",
+            "transform=\"rotate(270, 2, 190)\"",
+        );
         assert_eq!(svg_problems(&svg(&left)).len(), 1);
     }
 }

@@ -20,10 +20,10 @@ use pipeline::{FieldError, StageContext, StageKind};
 use serde::{Deserialize, Serialize};
 
 pub mod fig2;
-#[cfg(test)]
-mod figcheck;
 pub mod fig4;
 pub mod fig5;
+#[cfg(test)]
+mod figcheck;
 pub mod io;
 pub mod params;
 pub mod plot;
@@ -161,7 +161,11 @@ impl StageKind for Kind {
             ],
             Kind::TgFig3(_) => &[Table::TgTransport, Table::TgFullDiffusion],
             Kind::TgFig6(_) => &[Table::TgSpectrum],
-            Kind::TgAudit(_) => &[Table::TgTransport, Table::TgFullDiffusion, Table::TgSpectrum],
+            Kind::TgAudit(_) => &[
+                Table::TgTransport,
+                Table::TgFullDiffusion,
+                Table::TgSpectrum,
+            ],
             // the Fig. 4/5 model; the parameters of the transport, Fig. 2 and TG stages (their
             // velocity grids and baths) and Fig. 2's final theory histogram
             Kind::StationaryStates(_) => &[

@@ -141,7 +141,11 @@ struct Files {
     pdf: Vec<u8>,
 }
 
-fn make(st: &Style, meta: &str, draw: &dyn Fn(&Area<'_>) -> anyhow::Result<()>) -> anyhow::Result<Files> {
+fn make(
+    st: &Style,
+    meta: &str,
+    draw: &dyn Fn(&Area<'_>) -> anyhow::Result<()>,
+) -> anyhow::Result<Files> {
     register_fonts();
     let mut doc = String::new();
     {
@@ -170,8 +174,8 @@ pub fn parse_svg(svg: &str) -> anyhow::Result<usvg::Tree> {
 fn rasterize(tree: &usvg::Tree) -> anyhow::Result<Vec<u8>> {
     use resvg::tiny_skia;
     let size = tree.size().to_int_size();
-    let mut pixmap = tiny_skia::Pixmap::new(size.width(), size.height())
-        .context("empty figure size")?;
+    let mut pixmap =
+        tiny_skia::Pixmap::new(size.width(), size.height()).context("empty figure size")?;
     pixmap.fill(tiny_skia::Color::WHITE);
     resvg::render(tree, tiny_skia::Transform::identity(), &mut pixmap.as_mut());
     pixmap.encode_png().context("encoding the PNG")
@@ -242,7 +246,10 @@ mod tests {
         let pdf = std::fs::read(dir.path().join("figures/standalone/fig4.pdf")).unwrap();
         assert!(pdf.starts_with(b"%PDF"));
         // the text is embedded as a DejaVu subset: no system font was needed
-        assert!(pdf.windows(10).any(|w| w == b"DejaVuSans"), "no DejaVu font in the PDF");
+        assert!(
+            pdf.windows(10).any(|w| w == b"DejaVuSans"),
+            "no DejaVu font in the PDF"
+        );
         // no temporaries left
         assert_eq!(
             std::fs::read_dir(dir.path().join("figures/standalone"))
@@ -263,7 +270,11 @@ mod tests {
         .unwrap();
         let pdf = String::from_utf8_lossy(&files.pdf);
         // 5 in = 360 pt wide, 2.5 in = 180 pt high
-        assert!(pdf.contains("/MediaBox [0 0 360 180]"), "{}", &pdf[..pdf.len().min(2000)]);
+        assert!(
+            pdf.contains("/MediaBox [0 0 360 180]"),
+            "{}",
+            &pdf[..pdf.len().min(2000)]
+        );
     }
 
     #[test]

@@ -143,7 +143,11 @@ pub struct Extent {
 /// The extent of `text` in DejaVu Sans (bold or regular) at font-size `em` pixels. Widths are the
 /// sum of the advances without kerning (an upper bound of the shaped width).
 pub fn extent(text: &str, em: f64, bold: bool) -> Extent {
-    let f = if bold { &faces().bold } else { &faces().regular };
+    let f = if bold {
+        &faces().bold
+    } else {
+        &faces().regular
+    };
     let scale = em / f64::from(f.units_per_em().unwrap_or(2048.0));
     let (mut w, mut top, mut bottom) = (0.0f64, 0.0f64, 0.0f64);
     for c in text.chars() {
@@ -165,7 +169,11 @@ pub fn extent(text: &str, em: f64, bold: bool) -> Extent {
 
 /// Characters of `text` the embedded font has no glyph for (whitespace excepted).
 pub fn missing_glyphs(text: &str, bold: bool) -> Vec<char> {
-    let f = if bold { &faces().bold } else { &faces().regular };
+    let f = if bold {
+        &faces().bold
+    } else {
+        &faces().regular
+    };
     text.chars()
         .filter(|c| !c.is_whitespace() && f.glyph_id(*c).0 == 0)
         .collect()
@@ -269,7 +277,11 @@ impl ColorMap {
 
     /// Colour at `t` in [0, 1] (clamped), dark to light.
     pub fn at(&self, t: f64) -> RGBColor {
-        let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 } * self.lightest;
+        let t = if t.is_finite() {
+            t.clamp(0.0, 1.0)
+        } else {
+            0.0
+        } * self.lightest;
         let n = self.anchors.len() - 1;
         let s = t * n as f64;
         let k = (s.floor() as usize).min(n - 1);
@@ -281,7 +293,11 @@ impl ColorMap {
 
     /// Colour of item `k` of `n` ordered items (evenly spread; the first is the darkest).
     pub fn rank(&self, k: usize, n: usize) -> RGBColor {
-        self.at(if n <= 1 { 0.0 } else { k as f64 / (n - 1) as f64 })
+        self.at(if n <= 1 {
+            0.0
+        } else {
+            k as f64 / (n - 1) as f64
+        })
     }
 }
 
@@ -434,8 +450,16 @@ fn draw_line(st: &Style, area: &Area<'_>, pts: &[(i32, i32)], l: &Line) -> Resul
             } else {
                 (0.9, 1.4)
             };
-            let (on, off) = (st.pt(on).round().max(2.0) as i32, st.pt(off).round().max(2.0) as i32);
-            area.draw(&plotters::element::DashedPathElement::new(pts.to_vec(), on, off, style))?
+            let (on, off) = (
+                st.pt(on).round().max(2.0) as i32,
+                st.pt(off).round().max(2.0) as i32,
+            );
+            area.draw(&plotters::element::DashedPathElement::new(
+                pts.to_vec(),
+                on,
+                off,
+                style,
+            ))?
         }
     }
     Ok(())
@@ -487,7 +511,11 @@ pub fn decimal_label(v: f64, decimals: usize) -> String {
 /// zeros (`0.30000000000000004` -> `0.3`, `1600` -> `1600`, `2e-5` -> `2×10⁻⁵`).
 pub fn number(v: f64) -> String {
     if v == 0.0 || !v.is_finite() {
-        return if v.is_finite() { "0".into() } else { v.to_string() };
+        return if v.is_finite() {
+            "0".into()
+        } else {
+            v.to_string()
+        };
     }
     let k = v.abs().log10().floor() as i32;
     if !(-3..5).contains(&k) {
@@ -585,7 +613,10 @@ impl Axis {
 
     /// Chart-coordinate range.
     pub fn chart_range(&self) -> (f64, f64) {
-        (self.to_chart(self.lo).unwrap(), self.to_chart(self.hi).unwrap())
+        (
+            self.to_chart(self.lo).unwrap(),
+            self.to_chart(self.hi).unwrap(),
+        )
     }
 
     fn title(&self, factor: i32) -> String {
@@ -667,7 +698,10 @@ impl Axis {
     fn log_ticks(&self) -> Vec<Ticks> {
         let mut out = self.log_tick_sets();
         for t in &mut out {
-            if t.major.iter().all(|(c, _)| (-2.0 - 1e-9..3.0 + 1e-9).contains(c)) {
+            if t.major
+                .iter()
+                .all(|(c, _)| (-2.0 - 1e-9..3.0 + 1e-9).contains(c))
+            {
                 for (c, l) in &mut t.major {
                     *l = number(10f64.powf(*c));
                 }
@@ -751,11 +785,7 @@ pub fn data_range(values: impl IntoIterator<Item = f64>, scale: Scale, pad: f64)
     }
     match scale {
         Scale::Linear => {
-            let span = if hi > lo {
-                hi - lo
-            } else {
-                lo.abs().max(1e-3)
-            };
+            let span = if hi > lo { hi - lo } else { lo.abs().max(1e-3) };
             (lo - pad * span, hi + pad * span)
         }
         Scale::Log => {
@@ -782,7 +812,10 @@ pub struct Keyed {
 
 impl Keyed {
     fn new(range: std::ops::Range<f64>, keys: Vec<f64>) -> Self {
-        Self { inner: range.into(), keys }
+        Self {
+            inner: range.into(),
+            keys,
+        }
     }
 }
 
@@ -831,7 +864,13 @@ fn tick_len(st: &Style) -> i32 {
 
 /// Lay out a panel on `area`: header, label areas sized for their tick labels and titles, margins
 /// for the labels that stick out at the ends of the axes; draw axes, grid, frame and ticks.
-pub fn panel<'a>(st: &Style, area: &Area<'a>, header: Header<'_>, x: Axis, y: Axis) -> Result<Panel<'a>> {
+pub fn panel<'a>(
+    st: &Style,
+    area: &Area<'a>,
+    header: Header<'_>,
+    x: Axis,
+    y: Axis,
+) -> Result<Panel<'a>> {
     let (w, h) = area.dim_in_pixel();
     let (w, h) = (w as f64, h as f64);
     let em_t = st.em(Role::Tick);
@@ -860,7 +899,11 @@ pub fn panel<'a>(st: &Style, area: &Area<'a>, header: Header<'_>, x: Axis, y: Ax
     let y_area = (label_dist + y_w + 0.45 * em_a + 1.05 * em_a).ceil();
     // the last x label is centred on its tick: half of it may stick out to the right
     let mut right = (0.7 * em_t).ceil();
-    let mut x_ticks = x.ticks(w - left - y_area - right, &|l| text_width(l, em_t), 0.8 * em_t);
+    let mut x_ticks = x.ticks(
+        w - left - y_area - right,
+        &|l| text_width(l, em_t),
+        0.8 * em_t,
+    );
     for _ in 0..2 {
         let len = w - left - y_area - right;
         let (c0, c1) = x.chart_range();
@@ -874,7 +917,11 @@ pub fn panel<'a>(st: &Style, area: &Area<'a>, header: Header<'_>, x: Axis, y: Ax
             break;
         }
         right = need;
-        x_ticks = x.ticks(w - left - y_area - right, &|l| text_width(l, em_t), 0.8 * em_t);
+        x_ticks = x.ticks(
+            w - left - y_area - right,
+            &|l| text_width(l, em_t),
+            0.8 * em_t,
+        );
     }
 
     let (xc0, xc1) = x.chart_range();
@@ -888,10 +935,7 @@ pub fn panel<'a>(st: &Style, area: &Area<'a>, header: Header<'_>, x: Axis, y: Ax
         .margin_right(right as i32)
         .x_label_area_size(x_area as i32)
         .y_label_area_size(y_area as i32)
-        .build_cartesian_2d(
-            Keyed::new(xc0..xc1, xs),
-            Keyed::new(yc0..yc1, ys),
-        )?;
+        .build_cartesian_2d(Keyed::new(xc0..xc1, xs), Keyed::new(yc0..yc1, ys))?;
     let lookup = |ticks: &Ticks, v: f64| -> String {
         ticks
             .major
@@ -922,7 +966,13 @@ pub fn panel<'a>(st: &Style, area: &Area<'a>, header: Header<'_>, x: Axis, y: Ax
     let (pw, ph) = (pw as i32, ph as i32);
     // the frame: plotters draws the left and bottom axes only
     plot.draw(&PathElement::new(
-        vec![(0, ph - 1), (0, 0), (pw - 1, 0), (pw - 1, ph - 1), (0, ph - 1)],
+        vec![
+            (0, ph - 1),
+            (0, 0),
+            (pw - 1, 0),
+            (pw - 1, ph - 1),
+            (0, ph - 1),
+        ],
         axis_style,
     ))?;
     // minor ticks, outward, half the major length
@@ -939,7 +989,10 @@ pub fn panel<'a>(st: &Style, area: &Area<'a>, header: Header<'_>, x: Axis, y: Ax
     }
     for &c in &y_ticks.minor {
         let yp = oy + ph - 1 - ((c - yc0) / (yc1 - yc0) * (ph - 1) as f64).round() as i32;
-        area.draw(&PathElement::new(vec![(ox - minor_len - 1, yp), (ox - 1, yp)], axis_style))?;
+        area.draw(&PathElement::new(
+            vec![(ox - minor_len - 1, yp), (ox - 1, yp)],
+            axis_style,
+        ))?;
     }
 
     // header: bold (a) at the left edge, the title centred over the plot (or after the letter)
@@ -1253,7 +1306,10 @@ impl Legend {
         if let Some(t) = &self.title {
             area.draw(&Text::new(
                 t.clone(),
-                ((x as f64 + pad).round() as i32, (y0 + row / 2.0).round() as i32),
+                (
+                    (x as f64 + pad).round() as i32,
+                    (y0 + row / 2.0).round() as i32,
+                ),
                 font.clone(),
             ))?;
             y0 += row;
@@ -1274,9 +1330,15 @@ impl Legend {
                     let half = (0.42 * em).round() as i32;
                     let cap = st.pt(m.size_pt).round().max(2.0) as i32;
                     let xc = (sx0 + sx1) / 2;
-                    area.draw(&PathElement::new(vec![(xc, cy - half), (xc, cy + half)], style))?;
+                    area.draw(&PathElement::new(
+                        vec![(xc, cy - half), (xc, cy + half)],
+                        style,
+                    ))?;
                     for yy in [cy - half, cy + half] {
-                        area.draw(&PathElement::new(vec![(xc - cap, yy), (xc + cap, yy)], style))?;
+                        area.draw(&PathElement::new(
+                            vec![(xc - cap, yy), (xc + cap, yy)],
+                            style,
+                        ))?;
                     }
                 }
                 if let Some(m) = &e.marker {
@@ -1335,16 +1397,27 @@ mod tests {
     fn linear_ticks_are_clean() {
         let a = Axis::linear("t", Some("s"), (0.0, 100.0));
         let t = a.ticks(800.0, &|l| text_width(l, 20.0), 16.0);
-        assert_eq!(labels(&t), ["0", "10", "20", "30", "40", "50", "60", "70", "80", "90", "100"]);
+        assert_eq!(
+            labels(&t),
+            [
+                "0", "10", "20", "30", "40", "50", "60", "70", "80", "90", "100"
+            ]
+        );
         let a = Axis::linear("u", None, (-0.043, 0.043));
         let t = a.ticks(500.0, &|_| 20.0, 12.0);
-        assert!(labels(&t).contains(&"0.00") || labels(&t).contains(&"0.0"), "{t:?}");
+        assert!(
+            labels(&t).contains(&"0.00") || labels(&t).contains(&"0.0"),
+            "{t:?}"
+        );
         assert!(labels(&t).iter().any(|l| l.starts_with('−')), "{t:?}");
         // big values: a power of ten goes into the unit
         let a = Axis::linear("D", Some("1/C"), (0.0, 2.6e6));
         let t = a.ticks(500.0, &|_| 20.0, 12.0);
         assert_eq!(t.title, "D  [10⁶/C]");
-        assert!(labels(&t).contains(&"2.5") || labels(&t).contains(&"2.0"), "{t:?}");
+        assert!(
+            labels(&t).contains(&"2.5") || labels(&t).contains(&"2.0"),
+            "{t:?}"
+        );
         let a = Axis::linear("x", Some("ℓ"), (0.0, 4000.0));
         let t = a.ticks(600.0, &|l| text_width(l, 25.0), 20.0);
         assert_eq!(t.title, "x  [ℓ]");
@@ -1356,10 +1429,16 @@ mod tests {
         let a = Axis::log("g", Some("C"), (1e-14, 1e-4));
         let t = a.ticks(600.0, &|_| 20.0, 12.0);
         assert!(labels(&t).iter().all(|l| l.starts_with("10")), "{t:?}");
-        assert!(labels(&t).contains(&"10⁻⁸") || labels(&t).contains(&"10⁻¹⁰"), "{t:?}");
+        assert!(
+            labels(&t).contains(&"10⁻⁸") || labels(&t).contains(&"10⁻¹⁰"),
+            "{t:?}"
+        );
         let a = Axis::log("g", Some("C"), (8e-6, 5e-4));
         let t = a.ticks(600.0, &|_| 20.0, 12.0);
-        assert!(labels(&t).contains(&"2×10⁻⁵") || labels(&t).contains(&"10⁻⁵"), "{t:?}");
+        assert!(
+            labels(&t).contains(&"2×10⁻⁵") || labels(&t).contains(&"10⁻⁵"),
+            "{t:?}"
+        );
         assert!(t.major.len() >= 3, "{t:?}");
         let a = Axis::log("g", None, (3.1e-5, 6.2e-5));
         let t = a.ticks(600.0, &|_| 20.0, 12.0);
@@ -1380,9 +1459,17 @@ mod tests {
     #[test]
     fn colours_are_ordered_and_visible() {
         let lum = |c: RGBColor| 0.2126 * c.0 as f64 + 0.7152 * c.1 as f64 + 0.0722 * c.2 as f64;
-        for map in [ColorMap::VIRIDIS, ColorMap::PLASMA, ColorMap::CIVIDIS, ColorMap::YLORBR] {
+        for map in [
+            ColorMap::VIRIDIS,
+            ColorMap::PLASMA,
+            ColorMap::CIVIDIS,
+            ColorMap::YLORBR,
+        ] {
             for k in 0..=10 {
-                assert!(lum(map.at(k as f64 / 10.0)) < 215.0, "{map:?} too light at {k}");
+                assert!(
+                    lum(map.at(k as f64 / 10.0)) < 215.0,
+                    "{map:?} too light at {k}"
+                );
             }
         }
         assert!(lum(basis_color(2)) < lum(basis_color(16)));
@@ -1391,8 +1478,13 @@ mod tests {
 
     #[test]
     fn dejavu_has_every_glyph_we_write() {
-        for s in ["ħ/(mℓ)", "ρ λ Λ ν ± × − ′ ² ⁻⁰¹²³⁴⁵⁶⁷⁸⁹ ₁ –", "mℓ²/ħ"] {
-            assert!(missing_glyphs(s, false).is_empty(), "{s}: {:?}", missing_glyphs(s, false));
+        for s in ["ħ/(mℓ)", "ρ λ Λ ν ± × − ′ ² ⁻⁰¹²³⁴⁵⁶⁷⁸⁹ ₁ –", "mℓ²/ħ"]
+        {
+            assert!(
+                missing_glyphs(s, false).is_empty(),
+                "{s}: {:?}",
+                missing_glyphs(s, false)
+            );
         }
     }
 }

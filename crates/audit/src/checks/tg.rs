@@ -10,7 +10,7 @@ use contract::tg::{
 };
 
 use super::{fd_check, groups, pick, sort_by_first};
-use crate::check::{Check, Rule};
+use crate::check::{Check, Rule, sig3};
 use crate::claim::Claim;
 use crate::regression::{Quantity, Summary};
 use crate::{Data, stats};
@@ -303,16 +303,10 @@ impl RtaPoint {
 /// `0.1–1.2` of the densities, or `none`.
 fn rho_span(pts: &[&RtaPoint]) -> String {
     match (pts.first(), pts.last()) {
-        (Some(a), Some(b)) if pts.len() > 1 => format!("ρ {}–{}", g3(a.rho), g3(b.rho)),
-        (Some(a), _) => format!("ρ {}", g3(a.rho)),
+        (Some(a), Some(b)) if pts.len() > 1 => format!("ρ {}–{}", sig3(a.rho), sig3(b.rho)),
+        (Some(a), _) => format!("ρ {}", sig3(a.rho)),
         _ => "none".into(),
     }
-}
-
-/// A density as printed: 3 significant digits, no float noise.
-fn g3(x: f64) -> String {
-    let s = format!("{:.3}", x);
-    s.trim_end_matches('0').trim_end_matches('.').to_owned()
 }
 
 /// Sec. V.B / Fig. 3(a): "RTA gives a good approximation of the diffusion coefficient", checked
@@ -401,8 +395,8 @@ pub fn rta(data: &Data, _summary: &mut Summary, out: &mut Vec<Check>) -> anyhow:
             100.0 * RTA_GOOD,
             pts.len(),
             spans.join("; "),
-            crate::check::num(lo),
-            crate::check::num(hi)
+            sig3(lo),
+            sig3(hi)
         ),
         Rule::Holds {
             what: "|D_RTA/D_N - 1| <= 0.2 at some (N, rho) of the grid",
@@ -413,8 +407,8 @@ pub fn rta(data: &Data, _summary: &mut Summary, out: &mut Vec<Check>) -> anyhow:
     .with_note("20%: a good approximation");
     let region_cause = format!(
         "D_RTA/D_N ranges over {}–{} at equal N and ρ: see the per-N rows",
-        crate::check::num(lo),
-        crate::check::num(hi)
+        sig3(lo),
+        sig3(hi)
     );
     out.push(region.finding(region_cause));
 
@@ -432,8 +426,8 @@ pub fn rta(data: &Data, _summary: &mut Summary, out: &mut Vec<Check>) -> anyhow:
         let good: Vec<&RtaPoint> = p.iter().copied().filter(|q| q.good()).collect();
         let stat = format!(
             "D_RTA/D_N = {}–{} over {}; within 20% at {} of {} ρ",
-            crate::check::num(rl),
-            crate::check::num(rh),
+            sig3(rl),
+            sig3(rh),
             rho_span(&p),
             good.len(),
             p.len()
@@ -453,18 +447,18 @@ pub fn rta(data: &Data, _summary: &mut Summary, out: &mut Vec<Check>) -> anyhow:
         let cause = if worst.ratio() > 1.0 {
             format!(
                 "RTA overestimates: from N = {n0} to {n}, tau_RTA = 1/g_1(N) grows ×{} (g_1 of the truncated operator falls with N, Fig. 6) while D_N grows ×{} (ρ = {})",
-                crate::check::num(worst.tau / base.tau),
-                crate::check::num(worst.d_n / base.d_n),
-                g3(worst.rho)
+                sig3(worst.tau / base.tau),
+                sig3(worst.d_n / base.d_n),
+                sig3(worst.rho)
             )
         } else {
             let (a, b) = (p[0], p[p.len() - 1]);
             format!(
                 "RTA underestimates at high density: from ρ = {} to {}, D_N grows ×{}, D_RTA ×{}",
-                g3(a.rho),
-                g3(b.rho),
-                crate::check::num(b.d_n / a.d_n),
-                crate::check::num(b.d_rta / a.d_rta)
+                sig3(a.rho),
+                sig3(b.rho),
+                sig3(b.d_n / a.d_n),
+                sig3(b.d_rta / a.d_rta)
             )
         };
         out.push(
@@ -490,7 +484,10 @@ pub fn rta(data: &Data, _summary: &mut Summary, out: &mut Vec<Check>) -> anyhow:
         .filter_map(|j| f_cut[j].map(|c| (f_rho[j], c, f_d[j])))
         .collect();
     quad.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
-    if let Some(&(r0, _, _)) = quad.iter().find(|q| pts.iter().any(|p| same_rho(p.rho, q.0))) {
+    if let Some(&(r0, _, _)) = quad
+        .iter()
+        .find(|q| pts.iter().any(|p| same_rho(p.rho, q.0)))
+    {
         let seq: Vec<(f64, f64)> = quad
             .iter()
             .filter(|q| same_rho(q.0, r0))
@@ -505,10 +502,10 @@ pub fn rta(data: &Data, _summary: &mut Summary, out: &mut Vec<Check>) -> anyhow:
         let (first, last) = (seq[0], seq[seq.len() - 1]);
         out.push(Check::new(
             CLAIMS,
-            format!("audit_tg.rta_over_D_Lambda[rho={}]", g3(r0)),
+            format!("audit_tg.rta_over_D_Lambda[rho={}]", sig3(r0)),
             format!(
                 "D(Λ) grows ×{} from Λ = {} to {} ({}); D_RTA(N = {n0})/D(Λ) = {} … {}",
-                crate::check::num(last.1 / first.1),
+                sig3(last.1 / first.1),
                 first.0,
                 last.0,
                 if v.converged {
@@ -516,8 +513,8 @@ pub fn rta(data: &Data, _summary: &mut Summary, out: &mut Vec<Check>) -> anyhow:
                 } else {
                     "NOT converged: no cutoff-free D to compare with"
                 },
-                crate::check::num(rta0 / first.1),
-                crate::check::num(rta0 / last.1)
+                sig3(rta0 / first.1),
+                sig3(rta0 / last.1)
             ),
             Rule::Verdict {
                 converged: v.converged,

@@ -17,7 +17,7 @@ use contract::tg_map::{columns as col, thermal_half_width};
 
 use super::groups;
 use crate::Data;
-use crate::check::{Check, Rule};
+use crate::check::{Check, Rule, sig3};
 use crate::claim::Claim;
 use crate::regression::{Quantity, Summary};
 
@@ -59,21 +59,14 @@ fn away_from_zeros(idx: &[usize], t: &[f64], lb: &[f64], du: &[f64]) -> Vec<usiz
                 (a, b.wrapping_sub(1)),
                 (a, b + 1),
             ];
-            near.iter().all(|&(x, y)| match at.get(x).and_then(|r| r.get(y)).copied().flatten() {
-                Some(j) => lb[j] == 0.0 || du[j].signum() == s,
-                None => true,
-            })
+            near.iter().all(
+                |&(x, y)| match at.get(x).and_then(|r| r.get(y)).copied().flatten() {
+                    Some(j) => lb[j] == 0.0 || du[j].signum() == s,
+                    None => true,
+                },
+            )
         })
         .collect()
-}
-
-fn sig3(x: f64) -> String {
-    if x != 0.0 && (x.abs() < 1e-2 || x.abs() >= 1e4) {
-        return format!("{x:.2e}");
-    }
-    let s = format!("{x:.3}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    s.to_owned()
 }
 
 pub fn checks(data: &Data, summary: &mut Summary, out: &mut Vec<Check>) -> anyhow::Result<()> {
@@ -93,7 +86,31 @@ pub fn checks(data: &Data, summary: &mut Summary, out: &mut Vec<Check>) -> anyho
         .iter()
         .fold((f64::INFINITY, 0.0f64), |(a, b), &x| (a.min(x), b.max(x)));
     let keys: Vec<u64> = rho.iter().map(|r| r.to_bits()).collect();
-    for (rb, idx) in groups(&keys) {
+    let groups = groups(&keys);
+    // where the largest |u'| lies at each density: (rho, lambda_B*/w(T*))
+    let located: Vec<(f64, f64)> = groups
+        .iter()
+        .filter_map(|(rb, idx)| {
+            let best = idx
+                .iter()
+                .copied()
+                .filter(|&i| lb[i] > 0.0)
+                .max_by(|&a, &b| du[a].abs().total_cmp(&du[b].abs()))?;
+            Some((
+                f64::from_bits(*rb),
+                lb[best] / thermal_half_width(t[best], mu[best]),
+            ))
+        })
+        .collect();
+    let elsewhere = |r: f64| -> String {
+        let v: Vec<String> = located
+            .iter()
+            .filter(|(x, _)| *x != r)
+            .map(|(x, q)| format!("{} w at ρ = {}", sig3(*q), sig3(*x)))
+            .collect();
+        v.join(", ")
+    };
+    for (rb, idx) in groups.clone() {
         let r = f64::from_bits(rb);
         let cells: Vec<usize> = idx.iter().copied().filter(|&i| lb[i] > 0.0).collect();
         if cells.is_empty() {
@@ -152,7 +169,7 @@ pub fn checks(data: &Data, summary: &mut Summary, out: &mut Vec<Check>) -> anyho
                 CLAIMS,
                 format!("tg_burgers_map.largest_u'[rho={}]", sig3(r)),
                 format!(
-                    "max |u'| = {} at T = {} (lowest {:.0}% of log T), λ_B = {} k_F = {} w(T)",
+                    "max |u'| = {} at T = {} (at {:.0}% of the log T range), λ_B = {} k_F = {} w(T)",
                     sig3(du[best].abs()),
                     sig3(ts),
                     100.0 * frac_t,
@@ -167,12 +184,13 @@ pub fn checks(data: &Data, summary: &mut Summary, out: &mut Vec<Check>) -> anyho
             )
             .with_note("w = (width of ρ_th)/2, half the FWHM of n_th")
             .finding(format!(
-                "at ρ = {}, u' {} 0 for λ_B up to {} k_F at T = {}, and the largest |u'| sits at the edge of that region, at λ_B* = {} w(T*): the location depends on the tube density",
+                "at ρ = {} the largest |u'| lies inside the region where u' {} 0 (λ_B ≤ {} k_F at T = {}), at λ_B* = {} w(T*); the location depends on the tube density ({})",
                 sig3(r),
                 if du[best] > 0.0 { ">" } else { "<" },
                 sig3(same_sign_edge / k_f),
                 sig3(ts),
-                sig3(ratio)
+                sig3(ratio),
+                elsewhere(r)
             )),
         );
         summary.put(
@@ -200,7 +218,5 @@ mod tests {
         let lb = [0.0, 1.0, 2.0, 3.0];
         let du = [0.0, 2.0, 1.0, -1.0];
         assert_eq!(away_from_zeros(&[0, 1, 2, 3], &t, &lb, &du), vec![1]);
-        assert_eq!(sig3(0.12345), "0.123");
-        assert_eq!(sig3(4.0), "4");
     }
 }

@@ -103,12 +103,17 @@ impl Fig2Figure {
             p.legend(&Legend::new(vec![
                 Entry::line("kinetic equation (38)", kinetic),
                 Entry::data(
-                    format!("MD, N = {}, {} realizations", md.n_particles, md.realizations),
+                    format!(
+                        "MD, N = {}, {} realizations",
+                        md.n_particles, md.realizations
+                    ),
                     md_point,
                 ),
             ]))?;
             let (ox, oy) = p.plot_origin();
-            let inset = root.clone().shrink((ox + x0, oy + top), (iw as u32, ih as u32));
+            let inset = root
+                .clone()
+                .shrink((ox + x0, oy + top), (iw as u32, ih as u32));
             inset.fill(&WHITE)?;
             let ist = st.scaled(0.85);
             let mut q = style::panel(
@@ -121,12 +126,21 @@ impl Fig2Figure {
             let mut entries = Vec::new();
             let md_small = Marker::data(Shape::Circle, style::INK).size(1.3);
             for (w, color, name) in [
-                (Which::Initial, style::time_color(0.0, 1.0), "initial, thermal"),
+                (
+                    Which::Initial,
+                    style::time_color(0.0, 1.0),
+                    "initial, thermal",
+                ),
                 (Which::Final, style::time_color(1.0, 1.0), "final, eq. (20)"),
             ] {
                 let idx = rows(w);
                 let line = Line::theory(color);
-                q.line(&idx.iter().map(|&i| (lambda[i], theory[i])).collect::<Vec<_>>(), line)?;
+                q.line(
+                    &idx.iter()
+                        .map(|&i| (lambda[i], theory[i]))
+                        .collect::<Vec<_>>(),
+                    line,
+                )?;
                 q.error_bars(
                     &idx.iter()
                         .map(|&i| (lambda[i], dens[i], dsem[i]))

@@ -75,7 +75,8 @@ impl Fig4 {
                 };
                 let cl = series(Statistics::Classical, b, y);
                 let fe = series(Statistics::Fermionic, b, y);
-                let mut yr = style::data_range(cl.iter().chain(&fe).map(|p| p.1), Scale::Linear, 0.06);
+                let mut yr =
+                    style::data_range(cl.iter().chain(&fe).map(|p| p.1), Scale::Linear, 0.06);
                 // a flat curve (u = 0 in the symmetric bath) gets a symmetric range
                 if yr.1 - yr.0 < 1e-6 {
                     yr = (yr.0 - 0.05, yr.1 + 0.05);

@@ -46,7 +46,8 @@ mod tests {
         let rho = |p: usize, t: f64, x: f64| {
             let c = 2600.0 - if p >= 2 { 3.2 * t } else { 0.0 };
             let w = (320f64.powi(2) + 2.0 * 13.0 * t).sqrt();
-            1600.0 / ((2.0 * std::f64::consts::PI).sqrt() * w) * (-0.5 * ((x - c) / w).powi(2)).exp()
+            1600.0 / ((2.0 * std::f64::consts::PI).sqrt() * w)
+                * (-0.5 * ((x - c) / w).powi(2)).exp()
         };
         let cells = |n: usize| -> Vec<f64> {
             (0..n)

@@ -68,22 +68,28 @@ impl Fig5Figure {
         ];
         let t_max = times.iter().cloned().fold(0.0f64, f64::max);
         let st = Style::new(self.width, self.height, style::DOUBLE_COLUMN);
-        let md_marker = |m: usize| {
-            Marker::data(Shape::Circle, style::time_color(times[m], t_max)).size(1.0)
-        };
+        let md_marker =
+            |m: usize| Marker::data(Shape::Circle, style::time_color(times[m], t_max)).size(1.0);
         let hydro = |m: usize| Line::theory(style::time_color(times[m], t_max));
         let kinetic = Line::secondary(style::INK).width(0.7);
         // one legend for the figure, in a strip at the bottom: the times, then the line styles
         let mut entries: Vec<Entry> = (0..times.len())
             .map(|m| {
-                Entry::line_marker(format!("t = {}", style::number(times[m])), hydro(m), md_marker(m))
+                Entry::line_marker(
+                    format!("t = {}", style::number(times[m])),
+                    hydro(m),
+                    md_marker(m),
+                )
             })
             .collect();
         entries.push(Entry::data(
             "MD mean ± s.e.m.",
             Marker::data(Shape::Circle, style::INK).size(1.0),
         ));
-        entries.push(Entry::line("hydrodynamics, eq. (2)", Line::theory(style::INK)));
+        entries.push(Entry::line(
+            "hydrodynamics, eq. (2)",
+            Line::theory(style::INK),
+        ));
         entries.push(Entry::line("kinetic, eqs. (38)/(39)", kinetic));
         let legend = Legend::titled("output times t  [mℓ²/ħ]", entries);
         plot::render(ctx, Figure::Fig5, &st, |root| {
@@ -113,18 +119,20 @@ impl Fig5Figure {
                     Axis::linear("density ρ(x, t)", Some("1/ℓ"), (0.0, ymax)),
                 )?;
                 for m in 0..times.len() {
-                    let pts: Vec<(f64, f64, f64)> = md
-                        .x
-                        .iter()
-                        .zip(&md.rho[p][m])
-                        .zip(&md_sem.rho[p][m])
-                        .map(|((&x, &r), &s)| (x, r, s))
-                        .collect();
+                    let pts: Vec<(f64, f64, f64)> =
+                        md.x.iter()
+                            .zip(&md.rho[p][m])
+                            .zip(&md_sem.rho[p][m])
+                            .map(|((&x, &r), &s)| (x, r, s))
+                            .collect();
                     panel.error_bars(&pts, md_marker(m))?;
                 }
                 for m in 0..times.len() {
                     let pts: Vec<(f64, f64)> =
-                        hy.x.iter().cloned().zip(hy.rho[p][m].iter().cloned()).collect();
+                        hy.x.iter()
+                            .cloned()
+                            .zip(hy.rho[p][m].iter().cloned())
+                            .collect();
                     panel.line(&pts, hydro(m))?;
                 }
                 for m in 0..times.len() {

@@ -114,7 +114,11 @@ impl AuditFigure<'_> {
             ns.iter().copied().reduce(f64::max),
         ) {
             let band = Line::secondary(style::INK).width(0.7);
-            for (y, line) in [(0.8, band), (1.0, Line::theory(style::INK).width(0.7)), (1.2, band)] {
+            for (y, line) in [
+                (0.8, band),
+                (1.0, Line::theory(style::INK).width(0.7)),
+                (1.2, band),
+            ] {
                 e.push(Series {
                     pts: vec![(lo, y), (hi, y)],
                     line,
@@ -125,7 +129,10 @@ impl AuditFigure<'_> {
         let legend = Legend::titled("density ρ [1/ℓ]", entries);
         let key = Legend::new(vec![
             Entry::line("D_RTA/D_N = 1", Line::theory(style::INK).width(0.7)),
-            Entry::line("± 20% (audit criterion)", Line::secondary(style::INK).width(0.7)),
+            Entry::line(
+                "± 20% (audit criterion)",
+                Line::secondary(style::INK).width(0.7),
+            ),
         ]);
         let st = Style::new(self.0.width, self.0.height, style::DOUBLE_COLUMN);
         plot::render(ctx, Figure::AuditTg, &st, |root| {
@@ -162,7 +169,7 @@ impl AuditFigure<'_> {
                     n_axis(),
                     AxisSpec::log("D_RTA/D_N", None),
                     &e,
-                    None,
+                    Some(&key),
                 )?;
             }
             draw_panel(
@@ -185,20 +192,17 @@ impl AuditFigure<'_> {
                     None,
                 )?;
             }
-            // the legends in the sixth cell, stacked from its top-left corner
+            // the density legend in the sixth cell, in as many columns as its height needs
             let pad = st.em(style::Role::Legend);
             let (cw, ch) = areas[5].dim_in_pixel();
-            let mut y = 1.7 * st.em(style::Role::Title) + 0.7 * st.em(style::Role::Tick);
-            for l in [&legend, &key] {
-                let mut cols = 1;
-                while l.size(&st, cols).1 > ch as f64 - y - pad && cols < l.entries.len() {
-                    cols += 1;
-                }
-                let (lw, lh) = l.size(&st, cols);
-                let x = ((cw as f64 - lw) / 2.0).max(0.5 * pad);
-                l.draw(&areas[5], &st, (x.round() as i32, y.round() as i32), cols)?;
-                y += lh + pad;
+            let y = 1.7 * st.em(style::Role::Title) + 0.7 * st.em(style::Role::Tick);
+            let mut cols = 1;
+            while legend.size(&st, cols).1 > ch as f64 - y - pad && cols < legend.entries.len() {
+                cols += 1;
             }
+            let (lw, _) = legend.size(&st, cols);
+            let x = ((cw as f64 - lw) / 2.0).max(0.5 * pad);
+            legend.draw(&areas[5], &st, (x.round() as i32, y.round() as i32), cols)?;
             Ok(())
         })?;
         Ok(())

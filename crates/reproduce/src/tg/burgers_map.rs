@@ -9,7 +9,7 @@
 //! Output [`Table::TgBurgersMap`] (columns [`contract::tg_map::columns`]), record
 //! [`BurgersMapRecord`].
 
-use ::tg::transport::{Transport, is_parity_symmetric};
+use ::tg::transport::Transport;
 use ::tg::{Bath, StationaryState};
 use anyhow::Context as _;
 use contract::Table;
@@ -73,7 +73,10 @@ impl TgBurgersMap {
         positive(&mut e, "norm", self.norm);
         positive(&mut e, "temperatures.min", self.temperatures.min);
         if !(self.temperatures.max > self.temperatures.min) {
-            e.push(FieldError::new("temperatures.max", "must exceed temperatures.min"));
+            e.push(FieldError::new(
+                "temperatures.max",
+                "must exceed temperatures.min",
+            ));
         }
         at_least(&mut e, "temperatures.n", self.temperatures.n, 2);
         positive(&mut e, "lambda_b_max_over_k_f", self.lambda_b_max_over_k_f);
@@ -133,9 +136,8 @@ impl TgBurgersMap {
                         .rhos
                         .iter()
                         .map(|&rho| {
-                            let s = StationaryState::from_rho(bath, rho, spec).with_context(
-                                || format!("T = {t}, lambda_B = {l}, rho = {rho}"),
-                            )?;
+                            let s = StationaryState::from_rho(bath, rho, spec)
+                                .with_context(|| format!("T = {t}, lambda_B = {l}, rho = {rho}"))?;
                             Ok(Transport::of(&s))
                         })
                         .collect::<anyhow::Result<Vec<_>>>()?;
@@ -171,26 +173,17 @@ impl TgBurgersMap {
             col::NU_BURGERS => &c.nu,
         )?;
         io::write_parquet(ctx, Table::TgBurgersMap, &mut df)?;
-        let span = |v: &[f64]| {
-            let a: Vec<f64> = v.iter().map(|x| x.abs()).filter(|x| *x > 0.0).collect();
-            let (lo, hi) = a
-                .iter()
-                .fold((f64::INFINITY, 0.0f64), |(p, q), &x| (p.min(x), q.max(x)));
-            (hi / lo).log10()
-        };
-        let asym: Vec<f64> = c
-            .du
-            .iter()
-            .zip(&c.lb)
-            .filter(|(_, l)| !is_parity_symmetric(&self.bath(1.0, **l)))
-            .map(|(d, _)| *d)
-            .collect();
+        let (imax, max) = c.du.iter().enumerate().fold((0, 0.0f64), |(j, m), (i, d)| {
+            if d.abs() > m { (i, d.abs()) } else { (j, m) }
+        });
         ctx.summary(format!(
-            "{} T x {} lambda_B x {} rho; |u'| spans {:.1} decades",
+            "{} T x {} lambda_B x {} rho; largest |u'| = {max:.3} at T = {:.3}, lambda_B = {:.3} k_F, rho = {}",
             ts.len(),
             lbs.len(),
             self.rhos.len(),
-            span(&asym)
+            c.t[imax],
+            c.lb[imax] / self.k_f(),
+            c.rho[imax]
         ));
         io::record(
             ctx,
@@ -222,4 +215,3 @@ struct MapCols {
     du: Vec<f64>,
     nu: Vec<Option<f64>>,
 }
-

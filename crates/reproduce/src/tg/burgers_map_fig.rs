@@ -89,7 +89,10 @@ impl MapFigure {
         anyhow::ensure!(!mags.is_empty(), "tg_burgers_map: no lambda_B > 0");
         let lo = mags[mags.len() / 50].max(f64::MIN_POSITIVE);
         let hi = mags[mags.len() - 1];
-        let (d_lo, d_hi) = (lo.log10().floor(), hi.log10().ceil().max(lo.log10().floor() + 1.0));
+        let (d_lo, d_hi) = (
+            lo.log10().floor(),
+            hi.log10().ceil().max(lo.log10().floor() + 1.0),
+        );
         let colour = |v: f64| -> RGBColor {
             ColorMap::VIRIDIS.at(((v.abs().log10() - d_lo) / (d_hi - d_lo)).clamp(0.0, 1.0))
         };
@@ -104,7 +107,11 @@ impl MapFigure {
         .map(|y| 10f64.powf(y))
         .collect();
         let cell = |i: usize| -> (usize, usize) {
-            let it = rec.temperatures.iter().position(|x| *x == t[i]).unwrap_or(0);
+            let it = rec
+                .temperatures
+                .iter()
+                .position(|x| *x == t[i])
+                .unwrap_or(0);
             let il = rec.lambda_bs.iter().position(|x| *x == lb[i]).unwrap_or(0);
             (it, il)
         };
@@ -126,10 +133,19 @@ impl MapFigure {
         let pos_marker = Marker::data(Shape::Circle, WHITE).size(0.9);
         let sign_line = Line::theory(RGBColor(230, 30, 30)).width(1.0);
         let legend = Legend::new(vec![
-            Entry::line("λ_B = k_F = (2μ_b)^½", Line::theory(style::INK).width(1.0).dash(Dash::Dashed)),
-            Entry::line("λ_B = (width of ρ_th)/2", Line::theory(style::INK).width(1.1)),
+            Entry::line(
+                "λ_B = k_F = (2μ_b)^½",
+                Line::theory(style::INK).width(1.0).dash(Dash::Dashed),
+            ),
+            Entry::line(
+                "λ_B = (width of ρ_th)/2",
+                Line::theory(style::INK).width(1.1),
+            ),
             Entry::marker("largest |u′| of the panel", max_marker),
-            Entry::marker("u′ > 0 (elsewhere u′ < 0)", Marker::open(Shape::Circle, style::INK).size(0.9)),
+            Entry::marker(
+                "u′ > 0 (elsewhere u′ < 0)",
+                Marker::open(Shape::Circle, style::INK).size(0.9),
+            ),
             Entry::line("u′ changes sign", sign_line),
         ]);
         plot::render(ctx, Figure::TgBurgersMap, &st, |root| {
@@ -142,7 +158,11 @@ impl MapFigure {
             let areas = maps.split_evenly((1, rec.rhos.len()));
             let letters = ["a", "b", "c", "d", "e", "f"];
             for (k, (&r, area)) in rec.rhos.iter().zip(areas.iter()).enumerate() {
-                let title = format!("ρ = {} [1/ℓ], b = {}", style::number(r), style::number(rec.b));
+                let title = format!(
+                    "ρ = {} [1/ℓ], b = {}",
+                    style::number(r),
+                    style::number(rec.b)
+                );
                 let mut p = style::panel(
                     &st,
                     area,
@@ -151,7 +171,11 @@ impl MapFigure {
                         title: &title,
                     },
                     Axis::linear("λ_B / k_F", None, (x_edges[0].max(0.0), x_edges[nl])),
-                    Axis::log("bath temperature T", Some("ħ²/(mℓ²)"), (y_edges[0], y_edges[nt])),
+                    Axis::log(
+                        "bath temperature T",
+                        Some("ħ²/(mℓ²)"),
+                        (y_edges[0], y_edges[nt]),
+                    ),
                 )?;
                 let area_px = p.plot_area();
                 let rows: Vec<usize> = (0..rho.len()).filter(|&i| rho[i] == r).collect();
@@ -198,10 +222,7 @@ impl MapFigure {
                         }
                     }
                 }
-                p.line(
-                    &[(1.0, y_edges[0]), (1.0, y_edges[nt])],
-                    fermi,
-                )?;
+                p.line(&[(1.0, y_edges[0]), (1.0, y_edges[nt])], fermi)?;
                 p.line(&half, width_line)?;
                 if let Some((i, _)) = best {
                     p.markers(&[(lb[i] / kf, t[i])], max_marker)?;
@@ -229,8 +250,12 @@ impl MapFigure {
             let decades = (d_hi - d_lo).round() as i32;
             let every = (decades / 8 + 1).max(1);
             for k in (0..=decades).step_by(every as usize) {
-                let y = bottom - ((k as f64 / decades as f64) * (bottom - top) as f64).round() as i32;
-                bar.draw(&PathElement::new(vec![(x1, y), (x1 + (0.3 * em) as i32, y)], ink))?;
+                let y =
+                    bottom - ((k as f64 / decades as f64) * (bottom - top) as f64).round() as i32;
+                bar.draw(&PathElement::new(
+                    vec![(x1, y), (x1 + (0.3 * em) as i32, y)],
+                    ink,
+                ))?;
                 bar.draw(&Text::new(
                     format!("10{}", style::superscript(d_lo as i32 + k)),
                     (x1 + (0.5 * em).round() as i32, y),

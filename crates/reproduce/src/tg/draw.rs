@@ -84,7 +84,10 @@ pub fn draw_panel(
         (x.scale == Scale::Linear || p.0 > 0.0) && (y.scale == Scale::Linear || p.1 > 0.0)
     };
     let pts = || series.iter().flat_map(|s| s.pts.iter().filter(keep));
-    let xa = x.axis(pts().map(|p| p.0), if x.scale == Scale::Log { 0.02 } else { 0.0 });
+    let xa = x.axis(
+        pts().map(|p| p.0),
+        if x.scale == Scale::Log { 0.02 } else { 0.0 },
+    );
     let ya = y.axis(pts().map(|p| p.1), 0.06);
     let mut p = style::panel(st, area, header, xa, ya)?;
     for s in series {
@@ -101,7 +104,11 @@ pub fn draw_panel(
 
 /// Split off a strip at the right of `area` for `legends` (stacked) and draw them there;
 /// returns the area left for the panels.
-pub fn legends_right<'a>(st: &Style, area: &Area<'a>, legends: &[Legend]) -> anyhow::Result<Area<'a>> {
+pub fn legends_right<'a>(
+    st: &Style,
+    area: &Area<'a>,
+    legends: &[Legend],
+) -> anyhow::Result<Area<'a>> {
     let pad = st.em(style::Role::Legend);
     let width = legends
         .iter()
@@ -110,7 +117,12 @@ pub fn legends_right<'a>(st: &Style, area: &Area<'a>, legends: &[Legend]) -> any
     let (rest, strip) = style::right_strip(area, width + 1.5 * pad);
     let mut y = st.em(style::Role::Title) * 1.7 + 0.7 * st.em(style::Role::Tick);
     for l in legends {
-        l.draw(&strip, st, ((0.5 * pad).round() as i32, y.round() as i32), 1)?;
+        l.draw(
+            &strip,
+            st,
+            ((0.5 * pad).round() as i32, y.round() as i32),
+            1,
+        )?;
         y += l.size(st, 1).1 + pad;
     }
     Ok(rest)

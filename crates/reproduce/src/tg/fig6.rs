@@ -58,11 +58,15 @@ impl Fig6<'_> {
             let line = Line::secondary(color).width(1.1);
             let marker = Marker::open(Shape::Square, color).size(1.8);
             s.push(Series {
-                    pts,
-                    line,
-                    marker: Some(marker),
-                });
-            fem.push(Entry::line_marker(format!("Λ = {}", style::number(c)), line, marker));
+                pts,
+                line,
+                marker: Some(marker),
+            });
+            fem.push(Entry::line_marker(
+                format!("Λ = {}", style::number(c)),
+                line,
+                marker,
+            ));
         }
         if s.is_empty() {
             bail!("fig6: no data");

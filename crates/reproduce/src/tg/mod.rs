@@ -23,6 +23,8 @@ mod tests {
     use pipeline::StageContext;
 
     use super::audit_fig::AuditFigure;
+    use super::burgers_map::{LogRange, TgBurgersMap};
+    use super::burgers_map_fig::MapFigure;
     use super::draw::TgFigure;
     use super::fig3::Fig3;
     use super::fig6::Fig6;
@@ -155,15 +157,60 @@ mod tests {
         let fa = files(contract::Figure::AuditTg);
         let fa: Vec<&str> = fa.iter().map(String::as_str).collect();
         let c = StageContext::standalone(root, "audit_tg", &fa)
+            .with_input("tg_transport", Table::TgTransport.path(), tr.clone())
+            .unwrap()
             .with_input("tg_full_diffusion", Table::TgFullDiffusion.path(), fdp)
             .unwrap()
             .with_input("tg_spectrum", Table::TgSpectrum.path(), sp)
             .unwrap();
         AuditFigure(&fig).run(&c).unwrap();
+        // the u' map: a small grid, then its heat map
+        let map = TgBurgersMap {
+            mu_b: 8.0,
+            b: 9.0,
+            norm: 1.0,
+            temperatures: LogRange {
+                min: 0.5,
+                max: 4.0,
+                n: 3,
+            },
+            lambda_b_max_over_k_f: 2.0,
+            n_lambda_b: 4,
+            rhos: vec![0.3, 0.6],
+            tau_basis_size: 2,
+            grid: grid(),
+        };
+        assert!(map.validate().is_empty());
+        let c = StageContext::standalone(root, "tg_burgers_map", &[Table::TgBurgersMap.path()]);
+        map.run(&c).unwrap();
+        let df = io::read_parquet(&c.output(Table::TgBurgersMap.path()).unwrap()).unwrap();
+        assert_eq!(df.height(), 3 * 4 * 2);
+        let lb = io::column_f64(&df, contract::tg_map::columns::LAMBDA_B).unwrap();
+        let du = io::column_f64(&df, contract::tg_map::columns::DU_DRHO).unwrap();
+        let nu = io::column_opt_f64(&df, contract::tg_map::columns::NU_BURGERS).unwrap();
+        for i in 0..lb.len() {
+            // lambda_B = 0 is parity symmetric: u' = 0 (to rounding) and nu undefined
+            assert_eq!(lb[i] == 0.0, nu[i].is_none(), "row {i}");
+            if lb[i] == 0.0 {
+                assert!(du[i].abs() < 1e-12, "u'(lambda_B = 0) = {}", du[i]);
+            }
+        }
+        let fm = files(contract::Figure::TgBurgersMap);
+        let fm: Vec<&str> = fm.iter().map(String::as_str).collect();
+        let c = StageContext::standalone(root, "tg_burgers_map_fig", &fm)
+            .with_input("tg_burgers_map", Table::TgBurgersMap.path(), map)
+            .unwrap();
+        MapFigure {
+            width: 1500,
+            height: 650,
+        }
+        .run(&c)
+        .unwrap();
         for f in [
             contract::Figure::Fig3,
             contract::Figure::Fig6,
             contract::Figure::AuditTg,
+            contract::Figure::TgBurgersMap,
         ] {
             crate::figcheck::check_figure(root, f);
         }
