@@ -178,7 +178,9 @@ pub fn staleness_message<K: pipeline::StageKind>(p: &pipeline::Pipeline<K>) -> O
     ))
 }
 
-/// Every SVG output whose `<metadata>` stamp does not match its manifest record.
+/// Every SVG output: its `<metadata>` stamp against its manifest record, and its texts
+/// ([`figtext::svg_problems`]: no float noise, at most 4 significant digits in a number, every
+/// glyph in the embedded font, every text inside the canvas and overlapping no other text).
 pub fn provenance_checks(data: &Data) -> Vec<Check> {
     let mut out = Vec::new();
     for (rel, stage) in &data.producers {
@@ -208,6 +210,21 @@ pub fn provenance_checks(data: &Data) -> Vec<Check> {
             Rule::Holds {
                 what: "stage fingerprint and code version in SVG metadata",
                 holds: ok,
+            },
+            rel.clone(),
+        ));
+        let problems = figtext::svg_problems(&text);
+        let n_texts = figtext::parse(&text).map_or(0, |(_, t)| t.len());
+        out.push(Check::new(
+            &[Claim::Provenance],
+            format!("figure_text[{rel}]"),
+            match problems.first() {
+                None => format!("{n_texts} texts: no float noise, inside the canvas, no overlaps"),
+                Some(p) => format!("{} problem(s), e.g. {p}", problems.len()),
+            },
+            Rule::CountAtMost {
+                count: problems.len(),
+                bound: 0,
             },
             rel.clone(),
         ));

@@ -346,11 +346,19 @@ pub fn render(
         .iter()
         .filter(|c| c.claims.contains(&Claim::Provenance))
         .collect();
+    let of = |stem: &str| -> (usize, usize) {
+        let k: Vec<&&Check> = prov.iter().filter(|c| series(&c.name).0 == stem).collect();
+        let pass = k.iter().filter(|c| c.outcome == Outcome::Pass).count();
+        (k.len(), pass)
+    };
+    let (stamps, stamps_ok) = of("provenance");
+    let (texts, texts_ok) = of("figure_text");
     s.push_str(&format!(
-        "\n## Provenance\n\n{} figure SVGs checked against the manifest (stage fingerprint and code version in `<metadata>`): {} match.\n",
-        prov.len(),
-        prov.iter().filter(|c| c.outcome == Outcome::Pass).count()
+        "\n## Provenance and figure text\n\n{stamps} figure SVGs checked against the manifest (stage fingerprint and code version in `<metadata>`): {stamps_ok} match.\n{texts} figure SVGs checked for their text (no float noise, at most 4 significant digits in a number, inside the canvas, no overlapping text): {texts_ok} pass.\n"
     ));
+    for c in prov.iter().filter(|c| c.outcome != Outcome::Pass) {
+        s.push_str(&format!("- `{}`: {}\n", c.name, cell(&c.statistic)));
+    }
     s.push_str(&format!(
         "\n## Regression against `tests/reference/{profile}.json`\n\n"
     ));

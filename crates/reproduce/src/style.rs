@@ -22,9 +22,6 @@
 //! - Data vs theory. Theory: lines. Numerical reference values: open markers. MD: markers with
 //!   vertical error bars (and caps), never joined by lines.
 
-use std::sync::OnceLock;
-
-use ab_glyph::{Font as _, FontRef};
 use anyhow::Result;
 use plotters::coord::ranged1d::Ranged;
 use plotters::coord::types::RangedCoordf64;
@@ -118,66 +115,7 @@ pub fn text_style(em: f64, bold: bool) -> TextStyle<'static> {
 // ---------------------------------------------------------------------------------------------
 // Text metrics of the embedded font
 
-struct Faces {
-    regular: FontRef<'static>,
-    bold: FontRef<'static>,
-}
-
-fn faces() -> &'static Faces {
-    static FACES: OnceLock<Faces> = OnceLock::new();
-    FACES.get_or_init(|| Faces {
-        regular: FontRef::try_from_slice(dejavu::sans::regular()).expect("embedded DejaVu Sans"),
-        bold: FontRef::try_from_slice(dejavu::sans::bold()).expect("embedded DejaVu Sans Bold"),
-    })
-}
-
-/// Extent of one line of text at font-size `em` pixels: advance width, and the ink above and
-/// below the baseline (both >= 0), in pixels.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Extent {
-    pub width: f64,
-    pub ascent: f64,
-    pub descent: f64,
-}
-
-/// The extent of `text` in DejaVu Sans (bold or regular) at font-size `em` pixels. Widths are the
-/// sum of the advances without kerning (an upper bound of the shaped width).
-pub fn extent(text: &str, em: f64, bold: bool) -> Extent {
-    let f = if bold {
-        &faces().bold
-    } else {
-        &faces().regular
-    };
-    let scale = em / f64::from(f.units_per_em().unwrap_or(2048.0));
-    let (mut w, mut top, mut bottom) = (0.0f64, 0.0f64, 0.0f64);
-    for c in text.chars() {
-        let id = f.glyph_id(c);
-        w += f64::from(f.h_advance_unscaled(id));
-        if let Some(o) = f.outline(id) {
-            // ab_glyph stores (x_min, y_max) as `min` and (x_max, y_min) as `max`, y up
-            let (a, b) = (f64::from(o.bounds.min.y), f64::from(o.bounds.max.y));
-            top = top.max(a.max(b));
-            bottom = bottom.min(a.min(b));
-        }
-    }
-    Extent {
-        width: w * scale,
-        ascent: top * scale,
-        descent: -bottom * scale,
-    }
-}
-
-/// Characters of `text` the embedded font has no glyph for (whitespace excepted).
-pub fn missing_glyphs(text: &str, bold: bool) -> Vec<char> {
-    let f = if bold {
-        &faces().bold
-    } else {
-        &faces().regular
-    };
-    text.chars()
-        .filter(|c| !c.is_whitespace() && f.glyph_id(*c).0 == 0)
-        .collect()
-}
+pub use figtext::{Extent, extent, missing_glyphs};
 
 /// Width in pixels of `text` at font-size `em`.
 pub fn text_width(text: &str, em: f64) -> f64 {
