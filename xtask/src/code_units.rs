@@ -1,7 +1,7 @@
 //! Code units and their hashes: what a stage's code version is made of.
 //!
-//! A *unit* is either a whole physics crate (`kinetic`, `tg`, `md`, `hydro`: their `src/` and
-//! `Cargo.toml`) or one source file of the producer or of the contract
+//! A *unit* is either a whole physics crate (`kinetic`, `tg`, `md`, `hydro`, and `figtext`, the
+//! font metrics the figure layout is sized with: their `src/` and `Cargo.toml`) or one source file of the producer or of the contract
 //! (`reproduce/fig5/md.rs`, `contract/fig5.rs`). Each unit has
 //! - a hash of its source with comments, doc comments, formatting and `#[cfg(test)]` modules
 //!   removed (editing those never changes a result), plus the versions of the external
@@ -19,8 +19,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// Crates hashed as one unit each.
-pub const WHOLE_CRATES: [&str; 4] = ["kinetic", "tg", "md", "hydro"];
+/// Crates hashed as one unit each (`figtext`: the text metrics that size every figure's layout).
+pub const WHOLE_CRATES: [&str; 5] = ["kinetic", "tg", "md", "hydro", "figtext"];
 /// Crates hashed file by file.
 pub const FILE_CRATES: [&str; 2] = ["reproduce", "contract"];
 /// Files that cannot change any output (parameter validation only: it rejects parameters

@@ -148,3 +148,22 @@ fn comments_and_formatting_rerun_nothing() {
     // validation only: no stage's output depends on it
     assert!(rerun_after("crates/reproduce/src/params.rs", add_code).is_empty());
 }
+
+#[test]
+fn editing_the_figure_text_metrics_reruns_the_figure_stages_only() {
+    // figtext sizes every figure's layout: every stage that draws reruns, no data stage does
+    // (stationary_states writes its table and its figure)
+    assert_eq!(
+        rerun_after("crates/figtext/src/lib.rs", add_code),
+        [
+            "audit_tg",
+            "fig2",
+            "fig3",
+            "fig4",
+            "fig5",
+            "fig6",
+            "stationary_states",
+            "tg_burgers_map_fig"
+        ]
+    );
+}
