@@ -585,16 +585,36 @@ impl Axis {
             Scale::Linear => (2..=12).rev().map(|n| self.linear_ticks(n)).collect(),
             Scale::Log => self.log_ticks(),
         };
+        // minor ticks closer than 0.4 label gaps (9 and 10 x 10^k are 0.046 decades apart) merge
+        // into a solid bar on a compressed log axis: keep those far enough from their neighbours
+        let thin = |mut t: Ticks| -> Ticks {
+            let mut marks: Vec<f64> = t
+                .major
+                .iter()
+                .map(|m| m.0)
+                .chain(t.minor.iter().copied())
+                .collect();
+            marks.sort_by(f64::total_cmp);
+            let min_gap = (0.4 * gap).max(3.0);
+            t.minor.retain(|&c| {
+                let i = marks.partition_point(|&m| m < c);
+                let before = i.checked_sub(1).map(|j| marks[j]);
+                let after = marks.get(i + 1).copied();
+                before.is_none_or(|b| px(c) - px(b) >= min_gap)
+                    && after.is_none_or(|a| px(a) - px(c) >= min_gap)
+            });
+            t
+        };
         let mut best: Option<Ticks> = None;
         for t in candidates {
             if fits(&t) && t.major.len() >= 2 {
-                return t;
+                return thin(t);
             }
             if fits(&t) && best.as_ref().is_none_or(|b| t.major.len() > b.major.len()) {
                 best = Some(t);
             }
         }
-        best.unwrap_or_else(|| Ticks {
+        best.map(thin).unwrap_or_else(|| Ticks {
             major: vec![],
             minor: vec![],
             title: self.title(0),
