@@ -227,8 +227,8 @@ fn verify(common: &Common, check: bool, bless: bool, verbose: bool) -> anyhow::R
     }
     let data = v::Data::from_pipeline(&p);
     let report = v::run(&data);
-    for c in &report.checks {
-        let line = c.line();
+    // one line per check: whole with --verbose, else cut at the terminal's 200 characters
+    let show = |line: String| {
         println!(
             "{}",
             if verbose {
@@ -237,6 +237,9 @@ fn verify(common: &Common, check: bool, bless: bool, verbose: bool) -> anyhow::R
                 pipeline::progress::cap_line(line)
             }
         );
+    };
+    for c in &report.checks {
+        show(c.line());
     }
     let failed = report
         .checks
@@ -260,15 +263,7 @@ fn verify(common: &Common, check: bool, bless: bool, verbose: bool) -> anyhow::R
         stale = v::regression::compare(&reference, &report.summary, &|s| data.figure_of_stage(s));
         let nq: usize = reference.figures.values().map(|m| m.len()).sum();
         for s in &stale {
-            let line = format!("FAIL  regression: {s}");
-            println!(
-                "{}",
-                if verbose {
-                    line
-                } else {
-                    pipeline::progress::cap_line(line)
-                }
-            );
+            show(format!("FAIL  regression: {s}"));
         }
         println!(
             "{}  regression vs {}: {} quantities, {} mismatches",

@@ -214,15 +214,7 @@ fn key_evidence(v: Verdict, checks: &[&Check]) -> String {
                 )
             }),
     };
-    let s = shown.unwrap_or_default();
-    let s = s.replace('|', "\\|");
-    if s.chars().count() <= 140 {
-        s
-    } else {
-        let mut t: String = s.chars().take(139).collect();
-        t.push('…');
-        t
-    }
+    cell_within(&shown.unwrap_or_default(), 140)
 }
 
 /// The whole audit file. Deterministic in the check results (no dates), so `--check` can

@@ -229,7 +229,7 @@ impl MapFigure {
                 }
             }
             // the colour bar: decades of |u'|
-            let (bw, bh) = bar.dim_in_pixel();
+            let (_, bh) = bar.dim_in_pixel();
             let top = (1.7 * st.em(Role::Title) + 0.7 * em).round() as i32;
             let bottom = bh as i32 - (2.0 * em + 1.4 * st.em(Role::Axis)).round() as i32;
             let x0 = (0.8 * em).round() as i32;
@@ -262,7 +262,6 @@ impl MapFigure {
                     style::text_style(em, false).pos(Pos::new(HPos::Left, VPos::Center)),
                 ))?;
             }
-            let _ = bw;
             bar.draw(&Text::new(
                 "|u′| [ħ/m]".to_owned(),
                 (x0, bottom + (0.9 * em).round() as i32),
