@@ -35,7 +35,7 @@ stages:
     kind: fig5_md
     deps: [fig5_setup]
     params: { cell_len: 10.0, dt: 0.1, relax_proposals: 5.0, duplicate_rule: rescatter,
-              audit_dt: 0.05, realizations: 30, seed: 11 }
+              audit_dt: 0.05, realizations: 30, audit_realizations: 15, seed: 11 }
   fig5_hydro:
     kind: fig5_hydro
     deps: [fig5_setup]

@@ -125,13 +125,23 @@ pub mod md {
     pub const RHO_SEM: &str = "rho_sem";
 }
 
-/// Columns of [`crate::Table::Fig5MdAudit`]: the columns of [`md`] plus the changed setting.
+/// Columns of [`crate::Table::Fig5MdAudit`]: the columns of [`md`] (the rerun's own profile over
+/// its `audit_realizations`) plus the changed setting and the paired difference.
+///
+/// The rerun uses the production panel's seed: its realization `i` starts from the same initial
+/// state as production realization `i` (common random numbers), so the difference of the two
+/// profiles is measured per realization, `d_i = rerun_i − production_i`, with the much smaller
+/// error of a paired comparison.
 pub mod md_audit {
     pub use super::md::{PANEL, RHO_MEAN, RHO_SEM, T, X};
     /// [`super::AuditKind`]
     pub const AUDIT: &str = "audit";
     /// the value of the changed setting (the rule, or dt)
     pub const SETTING: &str = "setting";
+    /// mean over the rerun's realizations of `rerun_i − production_i` in the bin
+    pub const DIFF_MEAN: &str = "diff_mean";
+    /// its standard error (paired: the spread of `d_i` over the realizations)
+    pub const DIFF_SEM: &str = "diff_sem";
 }
 
 /// Columns of [`crate::Table::Fig5Hydro`] and [`crate::Table::Fig5Kinetic`]: one row per
@@ -178,6 +188,23 @@ pub struct MdRun {
     pub collision_events: Option<u64>,
     /// particle number in the ensemble-mean histogram at each output time (exactly N)
     pub histogram_particle_number: Vec<f64>,
+    /// realizations of this ensemble (production: `realizations`; audit reruns:
+    /// `audit_realizations`, paired with production realizations `0..audit_realizations`)
+    pub realizations: usize,
+    /// audit reruns: the variance gain of pairing per output time with a nonzero difference
+    /// (empty for production runs)
+    pub pairing_gain: Vec<PairingGain>,
+}
+
+/// The variance gain of the paired App. C comparison at one output time: the median over the
+/// bins with at least 5 expected particles of `(s_p² + s_r²) / s_d²` (per-realization variances
+/// of production, rerun and their difference). An unpaired comparison of two independent
+/// ensembles of `R'` realizations each has the power of the paired one when
+/// `R' = audit_realizations × gain`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PairingGain {
+    pub t: f64,
+    pub gain: f64,
 }
 
 /// Provenance of the Fig. 5 MD stage.
@@ -190,6 +217,9 @@ pub struct MdRecord {
     pub duplicate_rule: DuplicateRule,
     /// the time step of the App. C time-step audit
     pub audit_dt: f64,
+    /// realizations of each App. C audit rerun (paired with production realizations
+    /// `0..audit_realizations`)
+    pub audit_realizations: usize,
     pub runs: Vec<MdRun>,
 }
 

@@ -3,8 +3,11 @@
 //! * `classical_spatial/2threads`: the Fig. 5 classical simulator (exact event-driven jump
 //!   process, positions recorded at 4 output times), ensemble of realizations on 2 threads.
 //! * `classical_spatial/1thread`: the same on one thread.
-//! * `fermionic_cells`: the cell algorithm at Fig. 5 parameters (proposals per second, one
-//!   realization, one thread; accepted and blocked proposals both count as events).
+//! * `fermionic_cells/1thread`: the cell algorithm at Fig. 5 parameters (proposals per second,
+//!   one realization, one thread, 100 calls of `step`; accepted and blocked proposals both
+//!   count as events).
+//! * `fermionic_cells/run_1thread`: the same 100 steps through one call of `run`, the path of
+//!   the Fig. 5 stage.
 //!
 //! Run: `cargo bench -p md --bench events`.
 
@@ -15,7 +18,7 @@ use rand::Rng;
 const N: usize = 1600;
 const TIMES: [f64; 4] = [5.0, 10.0, 20.0, 40.0];
 
-fn classical_realization(p: &JumpProcess, rng: &mut rand_chacha::ChaCha8Rng) -> (u64, f64) {
+fn classical_realization(p: &JumpProcess, rng: &mut md::RealizationRng) -> (u64, f64) {
     let mut events = 0;
     let mut acc = 0.0;
     for _ in 0..N {
@@ -31,12 +34,22 @@ fn bench(c: &mut Criterion) {
         MixtureSampler::from_bath(&kinetic::Bath::bragg(6.0, 5.9, 0.3, 50.0).unwrap()).unwrap();
     let p = JumpProcess::new(0.08, 50.0, bath.clone()).unwrap();
     let n_real = 16;
-    let run = |jobs| {
-        run_shard(n_real, Shard::WHOLE, 1, jobs, |_, rng| {
-            classical_realization(&p, rng)
+    let pools: Vec<_> = (1..=2)
+        .map(|jobs| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(jobs)
+                .build()
+                .unwrap()
         })
-        .unwrap()
-        .rows
+        .collect();
+    let run = |jobs: usize| {
+        pools[jobs - 1].install(|| {
+            run_shard(n_real, Shard::WHOLE, 1, |_, rng| {
+                classical_realization(&p, rng)
+            })
+            .unwrap()
+            .rows
+        })
     };
     let events: u64 = run(1).iter().map(|r| r.0).sum();
     let mut g = c.benchmark_group("classical_spatial");
@@ -67,6 +80,16 @@ fn bench(c: &mut Criterion) {
             for _ in 0..steps {
                 algo.step(&mut s, &mut rng);
             }
+            s.counters
+        })
+    });
+    // the production path (`bump_profiles`): `run` fuses streaming with the next binning
+    g.bench_function("run_1thread", |b| {
+        b.iter(|| {
+            let mut s = init.clone();
+            let mut rng = realization_rng(2, 1);
+            algo.run(&mut s, &[steps as f64 * algo.dt()], &mut rng, |_, _| {})
+                .unwrap();
             s.counters
         })
     });

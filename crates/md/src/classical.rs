@@ -12,7 +12,7 @@ use ndarray::Array2;
 use rand::Rng;
 use rand_distr::{Exp1, StandardNormal};
 
-use crate::{MdError, MixtureSampler, invalid};
+use crate::{HalfWords, MdError, MixtureSampler, invalid};
 
 /// Exact event-driven velocity-jump process with a frozen bath.
 #[derive(Debug, Clone)]
@@ -61,8 +61,9 @@ impl JumpProcess {
     /// standard deviation `s_i`, `z_i` standard normal); given the components and flight times
     /// it is Gaussian with mean `Σ c_i Δ_i` and variance `Σ s_i² Δ_i²`, so one normal draw
     /// replaces them all. Each collision costs one exponential waiting time and one component
-    /// choice. [`Self::evolve_naive`] is the literal per-collision algorithm (the test compares
-    /// both against the exact variance of the displacement).
+    /// choice (a 32-bit half of a generator word, [`HalfWords`]). [`Self::evolve_naive`] is the
+    /// literal per-collision algorithm (the test compares both against the exact variance of the
+    /// displacement).
     ///
     /// Positions are not wrapped: the caller applies its boundary (periodic box or open line),
     /// which is exact because the dynamics does not depend on position.
@@ -79,6 +80,7 @@ impl JumpProcess {
         let comps = self.sampler.bath().components();
         let (mut t, mut x, mut v) = (0.0, x0, v0);
         let mut events = 0u64;
+        let mut words = HalfWords::default();
         let mut next = inv_rate * rng.sample::<f64, _>(Exp1);
         for (m, &tm) in times.iter().enumerate() {
             if next <= tm {
@@ -86,7 +88,7 @@ impl JumpProcess {
                 x += v * (next - t);
                 t = next;
                 events += 1;
-                let mut c = self.sampler.pick(rng);
+                let mut c = self.sampler.pick_word(words.next(rng));
                 next = t + inv_rate * rng.sample::<f64, _>(Exp1);
                 let (mut mean, mut var) = (0.0, 0.0);
                 while next <= tm {
@@ -96,7 +98,7 @@ impl JumpProcess {
                     var += cc.std_dev * cc.std_dev * d * d;
                     t = next;
                     events += 1;
-                    c = self.sampler.pick(rng);
+                    c = self.sampler.pick_word(words.next(rng));
                     next = t + inv_rate * rng.sample::<f64, _>(Exp1);
                 }
                 if var > 0.0 {

@@ -10,7 +10,7 @@
 //! * [`fermionic`]: chi = 1, kinetic equation (39). The cell algorithm of Appendix C with the
 //!   erratum of docs/physics.md §3 fixed: exact thinning of proposals at the classical rate inside each
 //!   cell over a time step (reproduces the blocked rate (C2)), then free streaming.
-//! * [`ensemble`]: per-realization ChaCha8 streams, rayon ensembles, sharding and merging,
+//! * [`ensemble`]: per-realization xoshiro256++ streams, rayon ensembles, sharding and merging,
 //!   ensemble means and standard errors.
 //! * [`sampler`]: exact sampler of the bath's Gaussian mixture; the bath law itself is
 //!   [`kinetic::Bath`].
@@ -24,12 +24,14 @@ pub mod fermionic;
 pub mod sampler;
 
 pub use classical::{Bins, GaussianBump, HomogeneousObs, JumpProcess, wrap};
-pub use ensemble::{MeanSem, Shard, ShardOutput, merge_shards, realization_rng, run_shard};
+pub use ensemble::{
+    MeanSem, RealizationRng, Shard, ShardOutput, merge_shards, realization_rng, run_shard,
+};
 pub use fermionic::{
     CellAlgorithm, CellCounters, DuplicateRule, FermionicState, LatticeStationary,
     canonical_occupations,
 };
-pub use sampler::{AliasTable, MixtureSampler};
+pub use sampler::{AliasTable, HalfWords, MixtureSampler};
 
 /// Errors of the molecular-dynamics library.
 #[derive(Debug, thiserror::Error, PartialEq)]
@@ -50,9 +52,6 @@ pub enum MdError {
         /// what is wrong
         reason: String,
     },
-    /// Building the rayon pool failed.
-    #[error("thread pool: {0}")]
-    ThreadPool(String),
     /// The bath given to [`MixtureSampler::from_bath`] is not a valid mixture.
     #[error("bath: {0}")]
     Bath(#[from] kinetic::KineticError),

@@ -77,13 +77,18 @@ impl MixtureSampler {
     /// type's documentation). One 32-bit word.
     #[inline(always)]
     pub fn pick<R: Rng + ?Sized>(&self, rng: &mut R) -> usize {
+        self.pick_word(rng.next_u32())
+    }
+
+    /// The component index for the uniform 32-bit word `u` (what [`Self::pick`] does with its
+    /// word; for callers that take two picks from one 64-bit word, [`HalfWords`]).
+    #[inline(always)]
+    pub fn pick_word(&self, u: u32) -> usize {
+        let u = u64::from(u);
         match self.cut.len() {
             1 => 0,
-            2 => usize::from(u64::from(rng.next_u32()) >= self.cut[0]),
-            n => {
-                let u = u64::from(rng.next_u32());
-                self.cut.iter().position(|&c| u < c).unwrap_or(n - 1)
-            }
+            2 => usize::from(u >= self.cut[0]),
+            n => self.cut.iter().position(|&c| u < c).unwrap_or(n - 1),
         }
     }
 
@@ -98,6 +103,30 @@ impl MixtureSampler {
                 p
             })
             .collect()
+    }
+}
+
+/// Uniform 32-bit words taken two per 64-bit word of the generator (high half first, then the
+/// low half). Every bit of an xoshiro256++ word is uniform and independent of the others, so
+/// the halves are independent uniform words; this halves the generator cost of
+/// [`MixtureSampler::pick_word`] in the classical collision loop.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct HalfWords {
+    low: Option<u32>,
+}
+
+impl HalfWords {
+    /// The next uniform 32-bit word.
+    #[inline(always)]
+    pub fn next<R: Rng + ?Sized>(&mut self, rng: &mut R) -> u32 {
+        match self.low.take() {
+            Some(w) => w,
+            None => {
+                let w = rng.next_u64();
+                self.low = Some(w as u32);
+                (w >> 32) as u32
+            }
+        }
     }
 }
 

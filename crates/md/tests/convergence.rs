@@ -60,7 +60,7 @@ fn homogeneous_box(
     let times: Vec<f64> = (0..=20)
         .map(|i| ((5.0 + i as f64) / dt).round() * dt)
         .collect();
-    let rows = run_shard(r, Shard::WHOLE, 17, 2, |_, rng| {
+    let rows = run_shard(r, Shard::WHOLE, 17, |_, rng| {
         let x: Vec<f64> = (0..n).map(|_| rng.random::<f64>() * len).collect();
         let mut s = algo.init_local_stationary(x, 20.0, rng);
         let (mut m1, mut m2) = (0.0, 0.0);
@@ -104,7 +104,7 @@ fn bump_spreading(
 ) -> Vec<([f64; 2], CellCounters)> {
     let bump = bump(n);
     let t_end = (20.0 / algo.dt()).round() * algo.dt();
-    run_shard(r, Shard::WHOLE, seed, 2, |_, rng| {
+    run_shard(r, Shard::WHOLE, seed, |_, rng| {
         let x: Vec<f64> = (0..bump.n).map(|_| bump.sample(rng)).collect();
         let mut s = algo.init_local_stationary(x, 20.0, rng);
         let mut var = [0.0; 2];
@@ -318,7 +318,7 @@ fn fig5_fermionic_panel_cost() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(8);
     let start = std::time::Instant::now();
-    let rows = run_shard(r, Shard::WHOLE, 5, 2, |_, rng| {
+    let rows = run_shard(r, Shard::WHOLE, 5, |_, rng| {
         md::fermionic::bump_profiles(&algo, &bump, 20.0, &times, &bins, rng).unwrap()
     })
     .unwrap()

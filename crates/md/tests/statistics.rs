@@ -70,7 +70,7 @@ fn classical_homogeneous_relaxation_matches_kinetic_equation() {
     let mut times: Vec<f64> = (0..=20).map(|i| 3.0 * i as f64).collect();
     times.push(200.0); // 20 relaxation times: residual e^-20 of the initial state
     let bins = Bins::new(-1.2, 1.2, 48).unwrap();
-    let rows = run_shard(r, Shard::WHOLE, 2026, 2, |_, rng| {
+    let rows = run_shard(r, Shard::WHOLE, 2026, |_, rng| {
         p.relax_homogeneous(n, temp, &times, &bins, rng)
     })
     .unwrap()
@@ -131,7 +131,7 @@ fn fermionic_homogeneous_relaxation_reaches_stationary_state() {
     // initial: Pauli-projected thermal state, symmetric and narrow (T = 4)
     let t_end = 40.0 * algo.dt(); // 40 proposals per particle
     let bins = Bins::new(-20.0, 16.0, 18).unwrap();
-    let obs = run_shard(r, Shard::WHOLE, 7, 2, |_, rng| {
+    let obs = run_shard(r, Shard::WHOLE, 7, |_, rng| {
         let mut s = algo.init_with(vec![0.0; n], rng, |g| {
             2.0 * g.sample::<f64, _>(rand_distr::StandardNormal)
         });
@@ -211,7 +211,7 @@ fn ensembles_bit_identical_for_threads_and_shards() {
     let bins = Bins::new(0.0, 400.0, 40).unwrap();
     let times = [0.0, 1.0, 2.0];
     let r = 10;
-    let realize = |_: usize, rng: &mut rand_chacha::ChaCha8Rng| {
+    let realize = |_: usize, rng: &mut md::RealizationRng| {
         let (a, _) = classical.bump_profiles(&bump, 400.0, &times, &bins, rng);
         let (b, c) = md::fermionic::bump_profiles(&algo, &bump, 5.0, &times, &bins, rng).unwrap();
         let mut row: Vec<f64> = a.iter().chain(&b).copied().collect();
@@ -219,16 +219,28 @@ fn ensembles_bit_identical_for_threads_and_shards() {
         row.push(rng.random::<f64>());
         row
     };
-    let reference = run_shard(r, Shard::WHOLE, 99, 1, realize).unwrap().rows;
+    let pool = |jobs| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs)
+            .build()
+            .unwrap()
+    };
+    let reference = pool(1)
+        .install(|| run_shard(r, Shard::WHOLE, 99, realize))
+        .unwrap()
+        .rows;
     for jobs in [2, 3] {
         assert_eq!(
-            run_shard(r, Shard::WHOLE, 99, jobs, realize).unwrap().rows,
+            pool(jobs)
+                .install(|| run_shard(r, Shard::WHOLE, 99, realize))
+                .unwrap()
+                .rows,
             reference
         );
     }
     let parts: Vec<_> = (0..3)
         .rev()
-        .map(|index| run_shard(r, Shard { index, count: 3 }, 99, 2, realize).unwrap())
+        .map(|index| run_shard(r, Shard { index, count: 3 }, 99, realize).unwrap())
         .collect();
     let merged = merge_shards(r, parts).unwrap();
     assert_eq!(merged, reference);
@@ -241,7 +253,7 @@ fn ensembles_bit_identical_for_threads_and_shards() {
     );
     // different seeds differ
     assert_ne!(
-        run_shard(r, Shard::WHOLE, 100, 1, realize).unwrap().rows,
+        run_shard(r, Shard::WHOLE, 100, realize).unwrap().rows,
         reference
     );
 }
@@ -257,7 +269,7 @@ fn fig2_paper_statistics() {
     let times: Vec<f64> = (0..51).map(|i| 2.0 * i as f64).collect();
     let bins = Bins::new(-1.2, 1.2, 48).unwrap();
     let start = std::time::Instant::now();
-    let rows = run_shard(r, Shard::WHOLE, 20260002, 2, |_, rng| {
+    let rows = run_shard(r, Shard::WHOLE, 20260002, |_, rng| {
         p.relax_homogeneous(n, temp, &times, &bins, rng)
     })
     .unwrap()
@@ -316,7 +328,7 @@ fn single_fermion_is_exact_jump_process_at_any_dt() {
         let algo = CellAlgorithm::new(0.08, 50.0, bath.clone(), l, (len / l) as usize, dt).unwrap();
         let rate = algo.rate();
         let m2 = common::lattice_second_moment(&algo);
-        let rows = run_shard(r, Shard::WHOLE, 41, 2, |_, rng| {
+        let rows = run_shard(r, Shard::WHOLE, 41, |_, rng| {
             let x0 = 200.0 + rng.random::<f64>();
             let mut s = algo.init_local_stationary(vec![x0], 10.0, rng);
             let mut d2 = vec![0.0; times.len()];

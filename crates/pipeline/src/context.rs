@@ -1,5 +1,5 @@
 //! What a running stage sees of the pipeline: its declared outputs, its dependencies'
-//! outputs and parameters, the thread budget, progress reporting and provenance records.
+//! outputs and parameters, the shared thread pool, progress reporting and provenance records.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -22,7 +22,9 @@ pub struct StageContext {
     pub(crate) inputs: BTreeMap<String, String>,
     /// Dependency stage name -> its parameters (profile applied, `kind` tag removed).
     pub(crate) dep_params: BTreeMap<String, serde_json::Value>,
-    pub(crate) jobs: usize,
+    /// The run's one work-stealing pool, shared by every stage running at the same time
+    /// (the engine runs each stage inside it).
+    pub(crate) pool: Arc<rayon::ThreadPool>,
     pub(crate) progress: Arc<Progress>,
     pub(crate) records: Mutex<BTreeMap<String, serde_json::Value>>,
     /// The one line a user reads when the stage is done.
@@ -46,7 +48,7 @@ impl StageContext {
                 .collect(),
             inputs: BTreeMap::new(),
             dep_params: BTreeMap::new(),
-            jobs: 1,
+            pool: crate::engine::shared_pool(1).expect("a one-thread pool"),
             progress: Arc::new(Progress::hidden()),
             records: Mutex::new(BTreeMap::new()),
             summary: Mutex::new(None),
@@ -71,10 +73,10 @@ impl StageContext {
         Ok(self)
     }
 
-    /// Set the thread budget (default 1 for standalone contexts).
-    pub fn with_jobs(mut self, jobs: usize) -> Self {
-        self.jobs = jobs.max(1);
-        self
+    /// Give a [`StageContext::standalone`] context a pool of `jobs` threads (default 1).
+    pub fn with_jobs(mut self, jobs: usize) -> anyhow::Result<Self> {
+        self.pool = crate::engine::shared_pool(jobs)?;
+        Ok(self)
     }
 
     /// Stage name (the key in `pipeline.yaml`).
@@ -161,16 +163,17 @@ impl StageContext {
         self.dep_params(dep)
     }
 
-    /// Number of threads this stage may use (build a local rayon pool with it).
+    /// Number of threads of the run's shared pool (`--jobs`).
     pub fn jobs(&self) -> usize {
-        self.jobs
+        self.pool.current_num_threads()
     }
 
-    /// A rayon pool with [`StageContext::jobs`] threads.
-    pub fn thread_pool(&self) -> anyhow::Result<rayon::ThreadPool> {
-        Ok(rayon::ThreadPoolBuilder::new()
-            .num_threads(self.jobs)
-            .build()?)
+    /// The run's shared work-stealing pool. The engine already runs [`crate::StageKind::run`]
+    /// inside it, so a stage's rayon iterators use it without this; `install` on it is for code
+    /// that may also run outside the engine (standalone contexts). Every stage running at the same
+    /// time shares its threads: a long stage gets every core as soon as the others finish.
+    pub fn thread_pool(&self) -> anyhow::Result<Arc<rayon::ThreadPool>> {
+        Ok(self.pool.clone())
     }
 
     /// Report progress: a bar on a terminal, periodic plain lines otherwise.

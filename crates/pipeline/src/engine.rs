@@ -130,7 +130,7 @@ pub struct RunOptions {
     pub only: Vec<String>,
     /// Rerun every selected stage even when fresh.
     pub force: bool,
-    /// Total thread budget, shared by stages running in parallel.
+    /// Threads of the one work-stealing pool shared by all stages running at the same time.
     pub jobs: usize,
     pub progress: Arc<Progress>,
     /// Print each stage's full provenance records when it finishes.
@@ -179,9 +179,9 @@ pub struct Pipeline<K> {
     git_commit: Option<String>,
 }
 
-/// How one stage is run: its thread budget, why it runs, whether to print its records.
+/// How one stage is run: the shared pool, why it runs, whether to print its records.
 struct StageRun {
-    jobs: usize,
+    pool: Arc<rayon::ThreadPool>,
     why: String,
     verbose: bool,
 }
@@ -394,9 +394,23 @@ impl<K: StageKind> Pipeline<K> {
             Blocked,
         }
         let mut state: BTreeMap<usize, St> = to_run.iter().map(|&i| (i, St::Pending)).collect();
-        let jobs = opts.jobs.max(1);
-        let mut available = jobs;
-        let (tx, rx) = mpsc::channel::<(usize, usize, Result<f64, String>)>();
+        let pool = shared_pool(opts.jobs).map_err(|source| Error::ThreadPool {
+            jobs: opts.jobs,
+            source,
+        })?;
+        // Last recorded wall time per stage: ready stages enter the pool's queue longest
+        // first, so the long ensembles start at once and the short stages fill in beside them.
+        let last_secs: BTreeMap<usize, f64> = {
+            let m = manifest.lock().unwrap_or_else(|e| e.into_inner());
+            to_run
+                .iter()
+                .filter_map(|&i| {
+                    let rec = m.stages.get(&self.config.stages[i].name)?;
+                    Some((i, rec.wall_seconds))
+                })
+                .collect()
+        };
+        let (tx, rx) = mpsc::channel::<(usize, Result<f64, String>)>();
 
         std::thread::scope(|scope| {
             loop {
@@ -434,47 +448,44 @@ impl<K: StageKind> Pipeline<K> {
                         ready.push(i);
                     }
                 }
-                let running = state.values().filter(|s| **s == St::Running).count();
-                // Launch: split the free threads among the ready stages.
-                let mut n_ready = ready.len();
+                // Launch every ready stage into the one shared pool: a stage's serial code
+                // holds one of its `--jobs` threads, its rayon iterators spread over all of
+                // them, and a thread that finishes one stage steals work from the others.
+                let key = |i: &usize| last_secs.get(i).copied().unwrap_or(0.0);
+                ready.sort_by(|a, b| key(b).total_cmp(&key(a)).then(a.cmp(b)));
                 for i in ready {
-                    if available == 0 {
-                        break;
-                    }
-                    let threads = (available / n_ready).max(1);
-                    available -= threads;
-                    n_ready -= 1;
                     state.insert(i, St::Running);
                     let tx = tx.clone();
                     let fps = &fps;
                     let manifest = &manifest;
                     let mpath = &mpath;
+                    let pool = &pool;
                     let progress = opts.progress.clone();
                     let why = reasons.get(&i).cloned().unwrap_or_default();
                     let verbose = opts.verbose;
                     scope.spawn(move || {
-                        let r = self.run_stage(
-                            i,
-                            StageRun {
-                                jobs: threads,
-                                why,
-                                verbose,
-                            },
-                            fps,
-                            manifest,
-                            mpath,
-                            progress,
-                        );
-                        let _ = tx.send((i, threads, r));
+                        let r = pool.install(|| {
+                            self.run_stage(
+                                i,
+                                StageRun {
+                                    pool: pool.clone(),
+                                    why,
+                                    verbose,
+                                },
+                                fps,
+                                manifest,
+                                mpath,
+                                progress,
+                            )
+                        });
+                        let _ = tx.send((i, r));
                     });
                 }
                 let running_now = state.values().filter(|s| **s == St::Running).count();
                 if running_now == 0 {
                     break;
                 }
-                let _ = running;
-                let (i, threads, r) = rx.recv().expect("a running stage reports back");
-                available += threads;
+                let (i, r) = rx.recv().expect("a running stage reports back");
                 let name = self.config.stages[i].name.clone();
                 match r {
                     Ok(secs) => {
@@ -501,7 +512,7 @@ impl<K: StageKind> Pipeline<K> {
         progress: Arc<Progress>,
     ) -> Result<f64, String> {
         let s = &self.config.stages[i];
-        let jobs = run.jobs;
+        let jobs = run.pool.current_num_threads();
         // Forget the old record first: from here on, until the new record is written,
         // nothing this stage has written is trusted (a kill mid-stage leaves it stale).
         {
@@ -529,7 +540,7 @@ impl<K: StageKind> Pipeline<K> {
             outputs: s.outputs.clone(),
             inputs,
             dep_params,
-            jobs,
+            pool: run.pool.clone(),
             progress: progress.clone(),
             records: Mutex::new(BTreeMap::new()),
             summary: Mutex::new(None),
@@ -537,13 +548,7 @@ impl<K: StageKind> Pipeline<K> {
             code_version: stage_code_version(&self.stage_code(s)),
             profile: self.config.profile.clone(),
         };
-        progress.println(&cap_line(format!(
-            "[{}] running ({} thread{}): {}",
-            s.name,
-            jobs,
-            if jobs == 1 { "" } else { "s" },
-            run.why
-        )));
+        progress.println(&cap_line(format!("[{}] running: {}", s.name, run.why)));
         let started = manifest::now_rfc3339();
         let t0 = Instant::now();
         let result = std::panic::catch_unwind(AssertUnwindSafe(|| s.kind.run(&ctx)));
@@ -665,4 +670,16 @@ impl<K: StageKind> Pipeline<K> {
         }
         Ok(removed)
     }
+}
+
+/// The run's one work-stealing pool of `jobs` threads (at least 1), shared by every stage.
+pub(crate) fn shared_pool(
+    jobs: usize,
+) -> Result<Arc<rayon::ThreadPool>, rayon::ThreadPoolBuildError> {
+    Ok(Arc::new(
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs.max(1))
+            .thread_name(|i| format!("stage-pool-{i}"))
+            .build()?,
+    ))
 }

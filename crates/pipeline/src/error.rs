@@ -39,6 +39,12 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    #[error("cannot start the thread pool of {jobs} threads: {source}")]
+    ThreadPool {
+        jobs: usize,
+        #[source]
+        source: rayon::ThreadPoolBuildError,
+    },
     #[error("manifest {}: {source}", path.display())]
     Manifest {
         path: std::path::PathBuf,

@@ -16,6 +16,18 @@ enum TestKind {
     Sum(SumParams),
     /// Writes half of its output, then fails (an interrupted writer), or panics.
     Broken(BrokenParams),
+    /// Busy for `items` x `item_ms` milliseconds: serially, or as a rayon iterator (one item per
+    /// task); writes the number of distinct pool threads that ran its items.
+    Busy(BusyParams),
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BusyParams {
+    out: String,
+    items: usize,
+    item_ms: u64,
+    parallel: bool,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -69,13 +81,14 @@ impl StageKind for TestKind {
             TestKind::Source(p) => vec![data(&p.out)],
             TestKind::Sum(p) => vec![data(&p.out)],
             TestKind::Broken(p) => vec![p.out.clone()],
+            TestKind::Busy(p) => vec![data(&p.out)],
         }
     }
 
     fn inputs(&self) -> Vec<String> {
         match self {
             TestKind::Sum(p) => p.reads.iter().map(|r| data(r)).collect(),
-            TestKind::Source(_) | TestKind::Broken(_) => Vec::new(),
+            TestKind::Source(_) | TestKind::Broken(_) | TestKind::Busy(_) => Vec::new(),
         }
     }
 
@@ -84,7 +97,7 @@ impl StageKind for TestKind {
         let units: &[&str] = match self {
             TestKind::Source(_) => &["source.rs", "arith.rs"],
             TestKind::Sum(_) => &["sum.rs", "arith.rs"],
-            TestKind::Broken(_) => &["broken.rs"],
+            TestKind::Broken(_) | TestKind::Busy(_) => &["broken.rs"],
         };
         units.iter().map(|u| (*u).to_owned()).collect()
     }
@@ -115,6 +128,24 @@ impl StageKind for TestKind {
                 }
                 let out = ctx.output(&ctx.outputs()[0])?;
                 pipeline::write_atomic(&out, |f| write!(f, "{}", total * p.scale.unwrap_or(1.0)))?;
+            }
+            TestKind::Busy(p) => {
+                use rayon::prelude::*;
+                let item = |_| {
+                    std::thread::sleep(std::time::Duration::from_millis(p.item_ms));
+                    rayon::current_thread_index()
+                };
+                let threads: std::collections::BTreeSet<Option<usize>> = if p.parallel {
+                    (0..p.items)
+                        .into_par_iter()
+                        .with_max_len(1)
+                        .map(item)
+                        .collect()
+                } else {
+                    (0..p.items).map(item).collect()
+                };
+                let out = ctx.output(&ctx.outputs()[0])?;
+                pipeline::write_atomic(&out, |f| write!(f, "{} {}", threads.len(), ctx.jobs()))?;
             }
             TestKind::Broken(p) => {
                 let out = ctx.output(&ctx.outputs()[0])?;
@@ -214,6 +245,37 @@ fn run(file: &Path, profile: &str, only: &[&str]) -> pipeline::RunReport {
 fn sorted(mut v: Vec<&str>) -> Vec<&str> {
     v.sort();
     v
+}
+
+// ---------------------------------------------------------------- scheduling
+
+/// One shared pool: a parallel stage launched beside a serial one gets every thread of the run
+/// once the serial one is done (the old scheduler gave it half the threads for its whole life).
+/// The serial stage holds one of the two threads for 0.2 s; the parallel one has 40 items of
+/// 25 ms (1 s of work), so both threads must have run its items, and it sees the run's 2 jobs.
+#[test]
+fn stages_share_one_pool() {
+    let yaml = "\
+profiles:
+  paper: {}
+stages:
+  serial:
+    kind: busy
+    params: { out: s.txt, items: 8, item_ms: 25, parallel: false }
+  parallel:
+    kind: busy
+    params: { out: p.txt, items: 40, item_ms: 25, parallel: true }
+";
+    let (d, file) = setup(yaml);
+    let r = run(&file, "paper", &[]);
+    assert!(r.success(), "{r:?}");
+    let read = |f: &str| std::fs::read_to_string(d.path().join("data/paper").join(f)).unwrap();
+    assert_eq!(
+        read("p.txt"),
+        "2 2",
+        "parallel stage: distinct pool threads, jobs"
+    );
+    assert_eq!(read("s.txt"), "1 2", "serial stage: one pool thread, jobs");
 }
 
 // ---------------------------------------------------------------- malformed input

@@ -195,7 +195,7 @@ pub fn checks(data: &Data, summary: &mut Summary, out: &mut Vec<Check>) -> anyho
             );
         }
     }
-    let dependence = algorithm_audit(data, &record, &mdm, &mds, (reals, box_len, alpha), out)?;
+    let dependence = algorithm_audit(data, &record, (&mdm, &mds), (box_len, alpha), out)?;
     for (panel, (pmin, at, n)) in per_panel {
         let c = Check::new(
             md_claims(&panel),
@@ -306,19 +306,28 @@ pub fn checks(data: &Data, summary: &mut Summary, out: &mut Vec<Check>) -> anyho
     Ok(())
 }
 
+/// The profile change, in production error bars per bin, that the App. C reruns must detect:
+/// a change this large would show in Fig. 5 (its error bars are the production ones).
+pub const APPC_EFFECT: f64 = 2.0;
+/// The power the App. C reruns must have against [`APPC_EFFECT`] at the audit's significance.
+pub const APPC_POWER: f64 = 0.9;
+
 /// App. C audit: the fermionic panels rerun with one algorithm setting changed (the other
 /// duplicate rule; a smaller time step). The paper states that "no matter how this issue is
 /// resolved, density profiles do not change significantly", and a converged algorithm must not
-/// depend on dt. Per (audit, panel): the chi-square of the profile difference between the two
-/// runs (both ensembles' errors, Welch dof 2R - 2) at each time, family significance `alpha`.
+/// depend on dt. The reruns pair with the production realizations (same seeds, same initial
+/// states): per (audit, panel) the chi-square of the paired profile difference against zero
+/// (its own standard errors, dof R_a - 1) at each time t > 0, family significance `alpha`; and
+/// per rerun the power of that test, from the measured errors, against a profile change of
+/// [`APPC_EFFECT`] production error bars in every bin (the smallest change the question needs to
+/// see: one that would show in Fig. 5): at least [`APPC_POWER`] at every time.
 /// Agreement passes; a significant difference is a finding about the algorithm (not an error of
 /// this reproduction). Returns, per panel, the evidence of every audit that found a dependence.
 fn algorithm_audit(
     data: &Data,
     record: &MdRecord,
-    mdm: &Profiles,
-    mds: &Profiles,
-    (reals, box_len, alpha): (usize, f64, f64),
+    (mdm, mds): (&Profiles, &Profiles),
+    (box_len, alpha): (f64, f64),
     out: &mut Vec<Check>,
 ) -> anyhow::Result<BTreeMap<String, Vec<String>>> {
     let mut dependence: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -336,8 +345,9 @@ fn algorithm_audit(
     let panel_col: Vec<Panel> = column_cat(&df, acol::PANEL)?;
     let t_col = column_f64(&df, acol::T)?;
     let x_col = column_f64(&df, acol::X)?;
-    let mean_col = column_f64(&df, acol::RHO_MEAN)?;
-    let sem_col = column_f64(&df, acol::RHO_SEM)?;
+    let diff_col = column_f64(&df, acol::DIFF_MEAN)?;
+    let dsem_col = column_f64(&df, acol::DIFF_SEM)?;
+    let r_a = record.audit_realizations;
     for (_, idx) in groups(&audit_str) {
         let kind = audit[idx[0]];
         let name = match kind {
@@ -355,12 +365,14 @@ fn algorithm_audit(
         for (key, sub) in groups(&keys) {
             let mut rows: Vec<usize> = sub.iter().map(|&j| idx[j]).collect();
             sort_by_first(&mut rows, &x_col);
-            per_key.insert(key.clone(), (pick(&x_col, &rows), pick(&mean_col, &rows)));
-            sem_key.insert(key, (pick(&x_col, &rows), pick(&sem_col, &rows)));
+            per_key.insert(key.clone(), (pick(&x_col, &rows), pick(&diff_col, &rows)));
+            sem_key.insert(key, (pick(&x_col, &rows), pick(&dsem_col, &rows)));
         }
         // per panel: (min p, its time, largest moment z, its text)
         let mut per_panel: BTreeMap<String, (f64, f64, f64, String)> = BTreeMap::new();
-        for (key, (x, r)) in &per_key {
+        // per panel: (smallest power, its time, bins used there)
+        let mut power: BTreeMap<String, (f64, f64, usize)> = BTreeMap::new();
+        for (key, (x, d)) in &per_key {
             let (Some((_, pr)), Some((_, ps))) = (mdm.get(key), mds.get(key)) else {
                 anyhow::bail!(
                     "audit: no MD profile for panel {} t={}",
@@ -368,32 +380,35 @@ fn algorithm_audit(
                     f64::from_bits(key.1)
                 );
             };
-            let s = &sem_key[key].1;
-            let both: Vec<f64> = s.iter().zip(ps).map(|(a, b)| a.hypot(*b)).collect();
+            let ds = &sem_key[key].1;
+            if ds.iter().all(|&v| v == 0.0) {
+                // t = 0: the paired runs start from the same states
+                continue;
+            }
             let counts: Vec<f64> = pr.iter().map(|v| v * box_len / pr.len() as f64).collect();
-            let c = stats::ensemble_chi2(
-                r,
-                &both,
-                pr,
-                &counts,
-                2 * reals - 1,
-                stats::MIN_EXPECTED_COUNT,
-                1,
-            );
+            let zero = vec![0.0; d.len()];
+            let c = stats::ensemble_chi2(d, ds, &zero, &counts, r_a, stats::MIN_EXPECTED_COUNT, 1);
+            // power of this chi-square against APPC_EFFECT production error bars in every bin
+            let lambda: f64 = (0..d.len())
+                .filter(|&b| counts[b] >= stats::MIN_EXPECTED_COUNT && ds[b] > 0.0)
+                .map(|b| (APPC_EFFECT * ps[b] / ds[b]).powi(2))
+                .sum();
+            let pw = stats::chi2_power(c.dof, lambda, alpha);
+            let t = f64::from_bits(key.1);
+            let e = power.entry(key.0.clone()).or_insert((1.0, 0.0, 0));
+            if pw <= e.0 {
+                *e = (pw, t, c.bins_used);
+            }
+            // moments of production + difference against production; errors of the paired
+            // difference propagated linearly around the production profile
+            let r: Vec<f64> = pr.iter().zip(d).map(|(p, q)| p + q).collect();
             let (mr, mp) = (
-                stats::moments(x, r, box_len),
+                stats::moments(x, &r, box_len),
                 stats::moments(x, pr, box_len),
             );
-            let (er, ep) = (
-                stats::moments_sem(x, r, s, box_len),
-                stats::moments_sem(x, pr, ps, box_len),
-            );
+            let er = stats::moments_sem(x, pr, ds, box_len);
             let shift = ((mr[1] - mp[1]) + 0.5 * box_len).rem_euclid(box_len) - 0.5 * box_len;
-            let (zc, zv) = (
-                shift / er[1].hypot(ep[1]),
-                (mr[2] - mp[2]) / er[2].hypot(ep[2]),
-            );
-            let t = f64::from_bits(key.1);
+            let (zc, zv) = (shift / er[1], (mr[2] - mp[2]) / er[2]);
             let e = per_panel
                 .entry(key.0.clone())
                 .or_insert((1.0, 0.0, 0.0, String::new()));
@@ -408,6 +423,24 @@ fn algorithm_audit(
                     mr[2] - mp[2]
                 );
             }
+        }
+        for (panel, (pw, at, bins)) in &power {
+            out.push(
+                Check::new(
+                    &[Claim::AppC],
+                    format!("appC.power[{},{panel}]", kind.as_str()),
+                    format!(
+                        "R_a = {r_a} paired reruns: power {pw:.3} at t={at} ({bins} bins) against a change of {APPC_EFFECT} production error bars per bin"
+                    ),
+                    Rule::AtLeast {
+                        what: "power",
+                        value: *pw,
+                        bound: APPC_POWER,
+                    },
+                    files.as_str(),
+                )
+                .with_note("the rerun is large enough for its question"),
+            );
         }
         for (panel, (pmin, at, _, change)) in per_panel {
             let statistic = format!(

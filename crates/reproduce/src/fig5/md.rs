@@ -5,7 +5,7 @@
 //! that "no matter how this issue is resolved, density profiles do not change significantly".
 //!
 //! Outputs [`Table::Fig5Md`] and [`Table::Fig5MdAudit`], record [`MdRecord`]. Panel `p` uses
-//! the ensemble seed `seed + p`, the audit reruns `seed + 4, ...`; realization `i` the ChaCha8
+//! the ensemble seed `seed + p`, the audit reruns `seed + 4, ...`; realization `i` the xoshiro256++
 //! stream `(seed, i)`: bit-identical for any `--jobs`.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,7 +14,7 @@ use std::time::Instant;
 use anyhow::{Context as _, ensure};
 use contract::Table;
 use contract::fig5::{
-    AuditKind, CellCounters, DuplicateRule, MdRecord, MdRun, Panel, Setup, md as col,
+    AuditKind, CellCounters, DuplicateRule, MdRecord, MdRun, PairingGain, Panel, Setup, md as col,
     md_audit as acol,
 };
 use md::{
@@ -45,6 +45,9 @@ pub struct Fig5Md {
     pub audit_dt: f64,
     /// realizations per panel (paper: 1000)
     pub realizations: usize,
+    /// realizations of each App. C audit rerun (<= realizations), paired with production
+    /// realizations `0..audit_realizations` (same seeds: common random numbers)
+    pub audit_realizations: usize,
     /// ensemble seed (panel p in 0..4 uses seed + p, the audit reruns seed + 4, ...)
     pub seed: u64,
 }
@@ -92,6 +95,16 @@ impl Fig5Md {
             positive(&mut e, f, v);
         }
         at_least(&mut e, "realizations", self.realizations, 2);
+        at_least(&mut e, "audit_realizations", self.audit_realizations, 2);
+        if self.audit_realizations > self.realizations {
+            e.push(FieldError::new(
+                "audit_realizations",
+                format!(
+                    "must be <= realizations = {} (the reruns pair with production realizations), got {}",
+                    self.realizations, self.audit_realizations
+                ),
+            ));
+        }
         if !(self.audit_dt > 0.0 && self.audit_dt < self.dt) {
             e.push(FieldError::new(
                 "audit_dt",
@@ -145,17 +158,15 @@ impl Fig5Md {
         .with_duplicate_rule(rule))
     }
 
-    /// One ensemble of `panel` with the given seed and App. C settings.
-    #[allow(clippy::too_many_arguments)]
+    /// One ensemble of `realizations` realizations of `panel` with the given seed and App. C
+    /// settings; returns its summary and the per-realization histograms `[[t, bin]]`.
     fn ensemble(
         &self,
-        ctx: &StageContext,
         setup: &Setup,
-        panel: Panel,
-        audit: Option<AuditKind>,
-        seed: u64,
+        (panel, audit): (Panel, Option<AuditKind>),
+        (seed, realizations): (u64, usize),
         tick: &(dyn Fn() + Sync),
-    ) -> anyhow::Result<Ensemble> {
+    ) -> anyhow::Result<(Ensemble, Vec<Array2<f64>>)> {
         let bins = Bins::new(0.0, setup.box_len, setup.n_bins)?;
         let bump = GaussianBump {
             n: setup.n_particles,
@@ -171,26 +182,20 @@ impl Fig5Md {
                 Some(AuditKind::TimeStep) => (self.duplicate_rule, self.audit_dt),
             };
             let algo = self.algorithm(setup, sampler, rule, dt)?;
-            let out = run_shard(
-                self.realizations,
-                Shard::WHOLE,
-                seed,
-                ctx.jobs(),
-                |_, rng| {
-                    let r = md::fermionic::bump_profiles(
-                        &algo,
-                        &bump,
-                        self.relax_proposals,
-                        &setup.times,
-                        &bins,
-                        rng,
-                    );
-                    tick();
-                    r
-                },
-            )?;
+            let out = run_shard(realizations, Shard::WHOLE, seed, |_, rng| {
+                let r = md::fermionic::bump_profiles(
+                    &algo,
+                    &bump,
+                    self.relax_proposals,
+                    &setup.times,
+                    &bins,
+                    rng,
+                );
+                tick();
+                r
+            })?;
             let mut c = md::CellCounters::default();
-            let mut rows = Vec::with_capacity(self.realizations);
+            let mut rows = Vec::with_capacity(realizations);
             for r in out.rows {
                 let (d, cc) = r.context("fermionic realization")?;
                 c += cc;
@@ -207,17 +212,11 @@ impl Fig5Md {
             (rows, Some(counters), None)
         } else {
             let process = JumpProcess::new(setup.model.gamma, setup.model.rho_b, sampler)?;
-            let out = run_shard(
-                self.realizations,
-                Shard::WHOLE,
-                seed,
-                ctx.jobs(),
-                |_, rng| {
-                    let r = process.bump_profiles(&bump, setup.box_len, &setup.times, &bins, rng);
-                    tick();
-                    r
-                },
-            )?;
+            let out = run_shard(realizations, Shard::WHOLE, seed, |_, rng| {
+                let r = process.bump_profiles(&bump, setup.box_len, &setup.times, &bins, rng);
+                tick();
+                r
+            })?;
             let events: u64 = out.rows.iter().map(|r| r.1).sum();
             let rows: Vec<Array2<f64>> = out.rows.into_iter().map(|r| r.0).collect();
             (rows, None, Some(events))
@@ -234,7 +233,7 @@ impl Fig5Md {
             .into_iter()
             .map(|row| row.iter().sum::<f64>() * bins.width())
             .collect();
-        Ok(Ensemble {
+        let e = Ensemble {
             stats,
             run: MdRun {
                 panel,
@@ -244,8 +243,11 @@ impl Fig5Md {
                 counters,
                 collision_events,
                 histogram_particle_number: mass,
+                realizations,
+                pairing_gain: Vec::new(),
             },
-        })
+        };
+        Ok((e, rows))
     }
 
     /// Compute and write [`Table::Fig5Md`] and [`Table::Fig5MdAudit`].
@@ -258,8 +260,9 @@ impl Fig5Md {
             .copied()
             .filter(|p| p.fermionic())
             .collect();
-        let total = ((Panel::ALL.len() + AuditKind::ALL.len() * fermionic.len())
-            * self.realizations) as u64;
+        let total = (Panel::ALL.len() * self.realizations
+            + AuditKind::ALL.len() * fermionic.len() * self.audit_realizations)
+            as u64;
         let done = AtomicU64::new(0);
         let tick = || ctx.progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
         let mut record = MdRecord {
@@ -269,39 +272,68 @@ impl Fig5Md {
             dt: self.dt,
             duplicate_rule: self.duplicate_rule,
             audit_dt: self.audit_dt,
+            audit_realizations: self.audit_realizations,
             runs: Vec::new(),
         };
+        let bin_width = setup.box_len / setup.n_bins as f64;
 
-        // production runs: one block of rows per panel
+        // production runs: one block of rows per panel; the fermionic panels keep their first
+        // `audit_realizations` histograms for the paired App. C comparison
         let mut rows = Rows::default();
+        let mut paired: Vec<(Panel, u64, Ensemble, Vec<Array2<f64>>)> = Vec::new();
         for (p, &label) in Panel::ALL.iter().enumerate() {
             let seed = self.seed.wrapping_add(p as u64);
-            let e = self.ensemble(ctx, &setup, label, None, seed, &tick)?;
+            let (e, mut hist) =
+                self.ensemble(&setup, (label, None), (seed, self.realizations), &tick)?;
             rows.push(&e, label, &setup.times, &centers);
-            record.runs.push(e.run);
+            if label.fermionic() {
+                hist.truncate(self.audit_realizations);
+                paired.push((label, seed, e, hist));
+            } else {
+                record.runs.push(e.run);
+            }
         }
         let mut df = df!(col::PANEL => rows.panel, col::T => rows.t, col::X => rows.x,
                          col::RHO_MEAN => rows.mean, col::RHO_SEM => rows.sem)?;
         io::write_parquet(ctx, Table::Fig5Md, &mut df)?;
 
-        // App. C audit: the fermionic panels again with one setting changed, independent seeds
+        // App. C audit: the fermionic panels again with one setting changed, on the production
+        // seeds (common random numbers: rerun realization i starts where production i started)
         let (mut rows, mut audit, mut setting) = (Rows::default(), vec![], vec![]);
-        let mut k = Panel::ALL.len() as u64;
+        let (mut diff_mean, mut diff_sem) = (vec![], vec![]);
+        let mut audit_runs = Vec::new();
         for &kind in AuditKind::ALL {
             let value = match kind {
                 AuditKind::DuplicateRule => self.duplicate_rule.other().as_str().to_owned(),
                 AuditKind::TimeStep => format!("{}", self.audit_dt),
             };
-            for &label in &fermionic {
-                let seed = self.seed.wrapping_add(k);
-                k += 1;
-                let e = self.ensemble(ctx, &setup, label, Some(kind), seed, &tick)?;
-                let n = rows.push(&e, label, &setup.times, &centers);
+            for (label, seed, production, base) in &paired {
+                let (mut e, hist) = self.ensemble(
+                    &setup,
+                    (*label, Some(kind)),
+                    (*seed, self.audit_realizations),
+                    &tick,
+                )?;
+                let diffs: Vec<Array2<f64>> = hist.iter().zip(base).map(|(r, p)| r - p).collect();
+                let d: MeanSem<Ix2> = MeanSem::from_rows(&diffs);
+                e.run.pairing_gain = pairing_gain(
+                    (&production.stats, self.realizations),
+                    (&e.stats, self.audit_realizations),
+                    &d,
+                    (&setup.times, bin_width),
+                );
+                let n = rows.push(&e, *label, &setup.times, &centers);
+                diff_mean.extend(d.mean.iter().copied());
+                diff_sem.extend(d.sem.iter().copied());
                 audit.extend(std::iter::repeat_n(kind.as_str(), n));
                 setting.extend(std::iter::repeat_n(value.clone(), n));
-                record.runs.push(e.run);
+                audit_runs.push(e.run);
             }
         }
+        record
+            .runs
+            .extend(paired.into_iter().map(|(_, _, e, _)| e.run));
+        record.runs.extend(audit_runs);
         let mut df = df!(
             acol::PANEL => rows.panel,
             acol::AUDIT => audit,
@@ -310,6 +342,8 @@ impl Fig5Md {
             acol::X => rows.x,
             acol::RHO_MEAN => rows.mean,
             acol::RHO_SEM => rows.sem,
+            acol::DIFF_MEAN => diff_mean,
+            acol::DIFF_SEM => diff_sem,
         )?;
         io::write_parquet(ctx, Table::Fig5MdAudit, &mut df)?;
         let (proposals, fermionic_wall) = record
@@ -318,14 +352,48 @@ impl Fig5Md {
             .filter_map(|r| r.counters.map(|c| (c.proposals, r.wall_s)))
             .fold((0u64, 0.0f64), |(p, w), (q, v)| (p + q, w + v));
         ctx.summary(format!(
-            "{} ensembles of {} realizations; fermionic {:.1e} proposals/s",
+            "{} ensembles ({} and {} realizations); fermionic {:.1e} proposals/s",
             record.runs.len(),
             self.realizations,
+            self.audit_realizations,
             proposals as f64 / fermionic_wall.max(1e-9)
         ));
         io::record(ctx, &record)?;
         Ok(())
     }
+}
+
+/// The variance gain of the paired comparison per output time ([`PairingGain`]): the median
+/// over the bins with at least 5 expected particles of `(s_p² + s_r²) / s_d²`, where
+/// `s² = R · sem²` is the per-realization variance of production (`R` realizations), rerun and
+/// their paired difference (`R_a` each). Times where the runs do not differ (t = 0) are left out.
+fn pairing_gain(
+    (production, r): (&MeanSem<Ix2>, usize),
+    (rerun, r_a): (&MeanSem<Ix2>, usize),
+    diff: &MeanSem<Ix2>,
+    (times, bin_width): (&[f64], f64),
+) -> Vec<PairingGain> {
+    (0..production.mean.nrows())
+        .filter_map(|m| {
+            let mut g: Vec<f64> = (0..production.mean.ncols())
+                .filter(|&b| production.mean[[m, b]] * bin_width >= 5.0)
+                .filter_map(|b| {
+                    let sp = production.sem[[m, b]].powi(2) * r as f64;
+                    let sr = rerun.sem[[m, b]].powi(2) * r_a as f64;
+                    let sd = diff.sem[[m, b]].powi(2) * r_a as f64;
+                    (sd > 0.0).then(|| (sp + sr) / sd)
+                })
+                .collect();
+            if g.is_empty() {
+                return None;
+            }
+            g.sort_by(f64::total_cmp);
+            Some(PairingGain {
+                t: times[m],
+                gain: g[g.len() / 2],
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -373,6 +441,7 @@ pub(crate) mod tests {
             duplicate_rule: DuplicateRule::Rescatter,
             audit_dt: 0.05,
             realizations: 3,
+            audit_realizations: 2,
             seed: 2,
         }
     }
