@@ -306,8 +306,10 @@ pub fn checks(data: &Data, summary: &mut Summary, out: &mut Vec<Check>) -> anyho
     Ok(())
 }
 
-/// The profile change, in production error bars per bin, that the App. C reruns must detect:
-/// a change this large would show in Fig. 5 (its error bars are the production ones).
+/// The profile change, in production error bars per bin, that the App. C reruns must detect
+/// with [`APPC_POWER`]: a change this large would show in Fig. 5 (its error bars are the
+/// production ones). The reruns' size is set by a smaller effect, the MD-kinetic gap of panel b
+/// (about one error bar per bin; pipeline.yaml, `fig5_md.audit_realizations`).
 pub const APPC_EFFECT: f64 = 2.0;
 /// The power the App. C reruns must have against [`APPC_EFFECT`] at the audit's significance.
 pub const APPC_POWER: f64 = 0.9;
@@ -319,8 +321,8 @@ pub const APPC_POWER: f64 = 0.9;
 /// states): per (audit, panel) the chi-square of the paired profile difference against zero
 /// (its own standard errors, dof R_a - 1) at each time t > 0, family significance `alpha`; and
 /// per rerun the power of that test, from the measured errors, against a profile change of
-/// [`APPC_EFFECT`] production error bars in every bin (the smallest change the question needs to
-/// see: one that would show in Fig. 5): at least [`APPC_POWER`] at every time.
+/// [`APPC_EFFECT`] production error bars in every bin (one that would show in Fig. 5): at least
+/// [`APPC_POWER`] at every time.
 /// Agreement passes; a significant difference is a finding about the algorithm (not an error of
 /// this reproduction). Returns, per panel, the evidence of every audit that found a dependence.
 fn algorithm_audit(
