@@ -302,7 +302,7 @@ mod tests {
             let p = chi2_power(dof, lambda, alpha);
             let se = (p * (1.0 - p) / n as f64).sqrt().max(1e-4);
             assert!(
-                (sim - p).abs() < 4.0 * se + 0.01 * p,
+                (sim - p).abs() < 4.0 * se,
                 "dof {dof} lambda {lambda}: sim {sim} vs {p}"
             );
         }
