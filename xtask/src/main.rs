@@ -2,21 +2,25 @@
 //!
 //! ```text
 //! cargo xtask reproduce [--profile quick|paper] [--only STAGE]... [--force] [--jobs N] [--verbose] [--config pipeline.yaml]
+//!                       [--executor local|slurm] [--chunk R] [--sbatch-arg ARG]... [--poll S] [--slurm-timeout S]
 //! cargo xtask list      [--profile P] [--config pipeline.yaml]
 //! cargo xtask clean     [--profile P] [--only STAGE]... [--config pipeline.yaml]
 //! cargo xtask verify    [--profile P] [--check | --bless] [--config pipeline.yaml]
 //! ```
 //!
-//! Outputs of a profile live in `data/<profile>/` and `figures/<profile>/`.
+//! Outputs of a profile live in `data/<profile>/` and `figures/<profile>/`. With
+//! `--executor slurm` the ensemble stages run as Slurm job arrays whose tasks call the hidden
+//! subcommand `xtask shard` (see the `executor` crate).
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
-use clap::{Args, Parser, Subcommand};
-use pipeline::{Pipeline, Progress, RunOptions};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use pipeline::{Executor, Pipeline, Progress, RunOptions, SlurmOptions};
 use reproduce::Kind;
 
 #[derive(Parser)]
@@ -54,6 +58,26 @@ enum Cmd {
         /// Print every stage's full provenance records when it finishes.
         #[arg(long)]
         verbose: bool,
+        #[command(flatten)]
+        executor: ExecutorArgs,
+    },
+    /// One array task of an ensemble stage (what the Slurm executor's batch script runs).
+    #[command(hide = true)]
+    Shard {
+        #[command(flatten)]
+        common: Common,
+        /// The ensemble stage.
+        #[arg(long)]
+        stage: String,
+        /// The stage fingerprint the task was submitted for (refused if it changed).
+        #[arg(long)]
+        fingerprint: String,
+        /// Realizations per chunk.
+        #[arg(long)]
+        chunk: usize,
+        /// The chunk (array index).
+        #[arg(long)]
+        task: usize,
     },
     /// List the stages in dependency order with kind, dependencies and freshness.
     List {
@@ -84,6 +108,89 @@ enum Cmd {
         #[arg(long)]
         verbose: bool,
     },
+}
+
+/// Where ensemble stages run.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ExecutorKind {
+    /// Here, on `--jobs` threads.
+    Local,
+    /// As Slurm job arrays (`sbatch`), one task per chunk of realizations; other stages run here.
+    Slurm,
+}
+
+#[derive(Args)]
+struct ExecutorArgs {
+    /// Where the ensemble stages (fig2_md, fig5_md) run; the results are bit-identical.
+    #[arg(long, value_enum, default_value = "local")]
+    executor: ExecutorKind,
+    /// Slurm: realizations per array task.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..))]
+    chunk: u64,
+    /// Slurm: an extra `sbatch` argument, e.g. `--sbatch-arg=--partition=short` (repeatable).
+    #[arg(long = "sbatch-arg", value_name = "ARG", allow_hyphen_values = true)]
+    sbatch_args: Vec<String>,
+    /// Slurm: seconds between two `squeue` polls.
+    #[arg(long, default_value_t = 5.0)]
+    poll: f64,
+    /// Slurm: give up on an array (and cancel it) after this many seconds.
+    #[arg(long = "slurm-timeout", default_value_t = 86400.0)]
+    slurm_timeout: f64,
+}
+
+impl ExecutorArgs {
+    /// The engine's executor; Slurm tasks run this binary's `shard` subcommand.
+    fn executor(&self, common: &Common) -> anyhow::Result<Executor> {
+        if self.executor == ExecutorKind::Local {
+            return Ok(Executor::Local);
+        }
+        let secs = |what: &str, v: f64| {
+            Duration::try_from_secs_f64(v)
+                .ok()
+                .filter(|d| !d.is_zero())
+                .with_context(|| format!("--{what} must be a positive number of seconds, got {v}"))
+        };
+        anyhow::ensure!(
+            slurm::on_path("sbatch"),
+            "`--executor slurm` needs `sbatch` on PATH (run on a Slurm login node, or start the local cluster with `scripts/slurm-local.sh start`); `--executor local` runs here"
+        );
+        let exe = std::env::current_exe().context("locating this binary for the array tasks")?;
+        let config = std::path::absolute(config_path(&common.config))?;
+        let worker: Vec<OsString> = vec![
+            exe.into(),
+            "shard".into(),
+            "--config".into(),
+            config.into(),
+            "--profile".into(),
+            common.profile.clone().into(),
+        ];
+        Ok(Executor::Slurm(SlurmOptions {
+            chunk: self.chunk as usize,
+            sbatch_args: self.sbatch_args.clone(),
+            poll: secs("poll", self.poll)?,
+            timeout: secs("slurm-timeout", self.slurm_timeout)?,
+            worker,
+        }))
+    }
+}
+
+/// With the Slurm executor, Ctrl-C (or SIGTERM) cancels the arrays this process submitted and
+/// exits: no stage records anything, and shards already written stay for the rerun.
+fn cancel_on_interrupt() -> anyhow::Result<()> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])?;
+    std::thread::spawn(move || {
+        if let Some(sig) = signals.forever().next() {
+            let ids = slurm::cancel_active();
+            if ids.is_empty() {
+                eprintln!("\ninterrupted");
+            } else {
+                eprintln!("\ninterrupted: cancelled Slurm job(s) {}", ids.join(", "));
+            }
+            std::process::exit(128 + sig);
+        }
+    });
+    Ok(())
 }
 
 /// Resolve a relative config path against the workspace root (cargo runs us from anywhere).
@@ -122,9 +229,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             force,
             jobs,
             verbose,
+            executor,
         } => {
             let t0 = Instant::now();
             let p = load(&common)?;
+            let executor = executor.executor(&common)?;
+            if let Executor::Slurm(_) = executor {
+                cancel_on_interrupt()?;
+            }
             let jobs = jobs
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
                 .max(1);
@@ -134,6 +246,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 jobs,
                 progress: Arc::new(Progress::auto()),
                 verbose,
+                executor,
             };
             let report = p.run(&opts).context("running the pipeline")?;
             let secs = t0.elapsed().as_secs_f64();
@@ -157,6 +270,30 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::FAILURE
             })
+        }
+        Cmd::Shard {
+            common,
+            stage,
+            fingerprint,
+            chunk,
+            task,
+        } => {
+            let p = load(&common)?;
+            // the task's CPUs: what Slurm gave it, else the machine
+            let jobs = ["SLURM_CPUS_PER_TASK", "SLURM_CPUS_ON_NODE"]
+                .iter()
+                .find_map(|v| std::env::var(v).ok()?.parse().ok())
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+            let (ctx, kind) = p.worker_context(&stage, &fingerprint, jobs)?;
+            let t0 = Instant::now();
+            let path = kind.run_ensemble_task(&ctx, chunk, task)?;
+            eprintln!(
+                "[{stage}] task {task}: wrote {} in {:.2} s on {jobs} thread{}",
+                path.display(),
+                t0.elapsed().as_secs_f64(),
+                if jobs == 1 { "" } else { "s" }
+            );
+            Ok(ExitCode::SUCCESS)
         }
         Cmd::List { common } => {
             let p = load(&common)?;

@@ -82,6 +82,19 @@ fn editing_audit_code_reruns_no_stage() {
     assert!(rerun_after("crates/audit/src/checks/fig5.rs", add_code).is_empty());
 }
 
+/// Where ensembles run cannot change them (`xtask/tests/slurm.rs` proves the bits equal), so
+/// the executor and the Slurm client are in no stage's code version; the plan that says what
+/// an ensemble computes is (its stage's file).
+#[test]
+fn editing_the_executor_reruns_no_stage_but_editing_a_plan_does() {
+    assert!(rerun_after("crates/executor/src/lib.rs", add_code).is_empty());
+    assert!(rerun_after("crates/slurm/src/lib.rs", add_code).is_empty());
+    assert_eq!(
+        rerun_after("crates/reproduce/src/fig2/md.rs", add_code),
+        ["fig2", "fig2_md", "stationary_states"]
+    );
+}
+
 #[test]
 fn editing_a_figures_drawing_code_reruns_that_figure_only() {
     assert_eq!(

@@ -9,9 +9,11 @@
 //! - per figure family ([`swap`], [`fig2`], [`fig5`], [`tg`]): the column names of its tables,
 //!   the categorical values of their string columns as enums, the setups several stages share,
 //!   and the typed provenance records the stages write into the manifest ([`Record`]);
+//! - [`executor`]: where an ensemble stage's realizations ran (local or Slurm arrays);
 //! - [`frame`]: reading the Parquet tables with typed and categorical columns;
 //! - [`measure`]: the measures of density profiles (moments, L1 gap) both sides compute.
 
+pub mod executor;
 pub mod fig2;
 pub mod fig5;
 pub mod frame;

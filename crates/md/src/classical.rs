@@ -139,7 +139,7 @@ impl JumpProcess {
 }
 
 /// Observation of one realization of the homogeneous relaxation (Fig. 2).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HomogeneousObs {
     /// kinetic energy per particle `Σ v²/2N` at each output time
     pub energy: Vec<f64>,

@@ -108,16 +108,27 @@ where
         return Err(crate::invalid("shard", format!("{shard:?}")));
     }
     let range = shard.range(n_realizations);
-    let rows = range
-        .clone()
+    let rows = run_range(range.clone(), seed, realize);
+    Ok(ShardOutput { shard, range, rows })
+}
+
+/// Run realizations `range` of the ensemble with seed `seed` on the current rayon pool, one
+/// task per realization; the rows come back in realization order and do not depend on the
+/// pool's size or on which thread runs a realization ([`run_shard`] and the Slurm executor's
+/// array tasks are made of this).
+pub fn run_range<T, F>(range: Range<usize>, seed: u64, realize: F) -> Vec<T>
+where
+    T: Send,
+    F: Fn(usize, &mut RealizationRng) -> T + Sync,
+{
+    range
         .into_par_iter()
         .with_max_len(1)
         .map(|i| {
             let mut rng = realization_rng(seed, i as u64);
             realize(i, &mut rng)
         })
-        .collect();
-    Ok(ShardOutput { shard, range, rows })
+        .collect()
 }
 
 /// Merge shard outputs (any order) into the rows of realizations `0..n_realizations`;

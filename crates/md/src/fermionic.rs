@@ -49,7 +49,7 @@ use crate::classical::wrap;
 use crate::{AliasTable, MdError, MixtureSampler, invalid};
 
 /// Counts of what the algorithm did (summed over steps).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CellCounters {
     /// collision proposals (classical rate)
     pub proposals: u64,

@@ -25,7 +25,8 @@ pub mod sampler;
 
 pub use classical::{Bins, GaussianBump, HomogeneousObs, JumpProcess, wrap};
 pub use ensemble::{
-    MeanSem, RealizationRng, Shard, ShardOutput, merge_shards, realization_rng, run_shard,
+    MeanSem, RealizationRng, Shard, ShardOutput, merge_shards, realization_rng, run_range,
+    run_shard,
 };
 pub use fermionic::{
     CellAlgorithm, CellCounters, DuplicateRule, FermionicState, LatticeStationary,

@@ -32,6 +32,8 @@ pub struct StageContext {
     pub(crate) fingerprint: String,
     pub(crate) code_version: String,
     pub(crate) profile: String,
+    /// Where ensembles run (`--executor`).
+    pub(crate) executor: Arc<crate::Executor>,
 }
 
 impl StageContext {
@@ -55,6 +57,7 @@ impl StageContext {
             fingerprint: "standalone".to_owned(),
             code_version: crate::code::UNVERSIONED.to_owned(),
             profile: STANDALONE.to_owned(),
+            executor: Arc::new(crate::Executor::Local),
         }
     }
 
@@ -163,6 +166,20 @@ impl StageContext {
         self.dep_params(dep)
     }
 
+    /// Where this run's ensembles go (`--executor`); stages without ensembles ignore it.
+    pub fn executor(&self) -> &crate::Executor {
+        &self.executor
+    }
+
+    /// The directory for this stage's intermediate files (the Slurm executor's shards, scripts
+    /// and task logs): `data/<profile>/shards/<stage>/` under the root. Not an output: no
+    /// manifest hash covers it, and `cargo xtask clean` removes it with the stage's outputs.
+    pub fn shard_dir(&self) -> PathBuf {
+        self.root
+            .join(crate::resolve(crate::SHARD_ROOT, &self.profile))
+            .join(&self.name)
+    }
+
     /// Number of threads of the run's shared pool (`--jobs`).
     pub fn jobs(&self) -> usize {
         self.pool.current_num_threads()
@@ -179,6 +196,13 @@ impl StageContext {
     /// Report progress: a bar on a terminal, periodic plain lines otherwise.
     pub fn progress(&self, done: u64, total: u64) {
         self.progress.update(&self.name, done, total);
+    }
+
+    /// Report progress with a short status after the count (e.g. the Slurm executor's
+    /// `3 done, 5 pending, 2 running, 0 failed`).
+    pub fn progress_status(&self, done: u64, total: u64, status: &str) {
+        self.progress
+            .update_status(&self.name, done, total, Some(status));
     }
 
     /// Print a line without garbling progress bars (at most 200 characters: details belong

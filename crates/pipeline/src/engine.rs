@@ -12,7 +12,9 @@ use crate::code::stage_code_version;
 use crate::config::{self, Config, Stage};
 use crate::manifest::{self, MANIFEST_PATH, Manifest, StageRecord};
 use crate::progress::{Progress, cap_line};
-use crate::{CodeVersions, Error, StageContext, StageKind, diff, fingerprint, resolve, version};
+use crate::{
+    CodeVersions, Error, Executor, StageContext, StageKind, diff, fingerprint, resolve, version,
+};
 
 /// Is a stage's recorded output trustworthy?
 #[derive(Debug, Clone, PartialEq)]
@@ -135,6 +137,8 @@ pub struct RunOptions {
     pub progress: Arc<Progress>,
     /// Print each stage's full provenance records when it finishes.
     pub verbose: bool,
+    /// Where ensemble stages run their realizations.
+    pub executor: Executor,
 }
 
 impl Default for RunOptions {
@@ -145,6 +149,7 @@ impl Default for RunOptions {
             jobs: 1,
             progress: Arc::new(Progress::hidden()),
             verbose: false,
+            executor: Executor::Local,
         }
     }
 }
@@ -184,6 +189,7 @@ struct StageRun {
     pool: Arc<rayon::ThreadPool>,
     why: String,
     verbose: bool,
+    executor: Arc<Executor>,
 }
 
 impl<K: StageKind> Pipeline<K> {
@@ -411,6 +417,7 @@ impl<K: StageKind> Pipeline<K> {
                 .collect()
         };
         let (tx, rx) = mpsc::channel::<(usize, Result<f64, String>)>();
+        let executor = Arc::new(opts.executor.clone());
 
         std::thread::scope(|scope| {
             loop {
@@ -463,6 +470,7 @@ impl<K: StageKind> Pipeline<K> {
                     let progress = opts.progress.clone();
                     let why = reasons.get(&i).cloned().unwrap_or_default();
                     let verbose = opts.verbose;
+                    let executor = executor.clone();
                     scope.spawn(move || {
                         let r = pool.install(|| {
                             self.run_stage(
@@ -471,6 +479,7 @@ impl<K: StageKind> Pipeline<K> {
                                     pool: pool.clone(),
                                     why,
                                     verbose,
+                                    executor,
                                 },
                                 fps,
                                 manifest,
@@ -521,33 +530,12 @@ impl<K: StageKind> Pipeline<K> {
                 m.save(mpath).map_err(|e| e.to_string())?;
             }
         }
-        let mut inputs = BTreeMap::new();
-        let mut dep_params = BTreeMap::new();
-        for d in &s.deps {
-            let ds = self.config.stage(d).expect("validated");
-            for o in &ds.outputs {
-                inputs.insert(o.clone(), d.clone());
-            }
-            let mut p = ds.params.clone();
-            if let serde_json::Value::Object(m) = &mut p {
-                m.remove("kind");
-            }
-            dep_params.insert(d.clone(), p);
-        }
-        let ctx = StageContext {
-            name: s.name.clone(),
-            root: self.root.clone(),
-            outputs: s.outputs.clone(),
-            inputs,
-            dep_params,
-            pool: run.pool.clone(),
-            progress: progress.clone(),
-            records: Mutex::new(BTreeMap::new()),
-            summary: Mutex::new(None),
-            fingerprint: fps[&s.name].clone(),
-            code_version: stage_code_version(&self.stage_code(s)),
-            profile: self.config.profile.clone(),
-        };
+        let ctx = self.context(
+            s,
+            fps,
+            (run.pool.clone(), progress.clone()),
+            run.executor.clone(),
+        );
         progress.println(&cap_line(format!("[{}] running: {}", s.name, run.why)));
         let started = manifest::now_rfc3339();
         let t0 = Instant::now();
@@ -619,6 +607,76 @@ impl<K: StageKind> Pipeline<K> {
         Ok(secs)
     }
 
+    /// The context stage `s` runs with.
+    fn context(
+        &self,
+        s: &Stage<K>,
+        fps: &BTreeMap<String, String>,
+        (pool, progress): (Arc<rayon::ThreadPool>, Arc<Progress>),
+        executor: Arc<Executor>,
+    ) -> StageContext {
+        let mut inputs = BTreeMap::new();
+        let mut dep_params = BTreeMap::new();
+        for d in &s.deps {
+            let ds = self.config.stage(d).expect("validated");
+            for o in &ds.outputs {
+                inputs.insert(o.clone(), d.clone());
+            }
+            let mut p = ds.params.clone();
+            if let serde_json::Value::Object(m) = &mut p {
+                m.remove("kind");
+            }
+            dep_params.insert(d.clone(), p);
+        }
+        StageContext {
+            name: s.name.clone(),
+            root: self.root.clone(),
+            outputs: s.outputs.clone(),
+            inputs,
+            dep_params,
+            pool,
+            progress,
+            records: Mutex::new(BTreeMap::new()),
+            summary: Mutex::new(None),
+            fingerprint: fps[&s.name].clone(),
+            code_version: stage_code_version(&self.stage_code(s)),
+            profile: self.config.profile.clone(),
+            executor,
+        }
+    }
+
+    /// The context and parameters of stage `name` for a worker process that computes one
+    /// piece of it (an array task of the Slurm executor), with a pool of `jobs` threads.
+    /// Fails unless the stage's fingerprint is `fingerprint`: a worker never computes a
+    /// piece of a stage whose parameters, inputs or code changed since the piece was asked for.
+    pub fn worker_context(
+        &self,
+        name: &str,
+        fingerprint: &str,
+        jobs: usize,
+    ) -> Result<(StageContext, &K), Error> {
+        let s = self
+            .config
+            .stage(name)
+            .ok_or_else(|| Error::UnknownStage(name.to_owned()))?;
+        let fps = self.fingerprints();
+        if fps[name] != fingerprint {
+            return Err(Error::FingerprintChanged {
+                stage: name.to_owned(),
+                expected: fingerprint.to_owned(),
+                found: fps[name].clone(),
+            });
+        }
+        let pool = shared_pool(jobs).map_err(|source| Error::ThreadPool { jobs, source })?;
+        let ctx = self.context(
+            s,
+            &fps,
+            (pool, Arc::new(Progress::hidden())),
+            Arc::new(Executor::Local),
+        );
+        Ok((ctx, &s.kind))
+    }
+
     /// Remove the outputs (and leftover temporaries next to them) and manifest entries of
     /// `only` (all stages when empty). Returns the removed files.
     pub fn clean(&self, only: &[String]) -> Result<Vec<PathBuf>, Error> {
@@ -657,6 +715,20 @@ impl<K: StageKind> Pipeline<K> {
                 if crate::atomic::is_temp_file(&p) && std::fs::remove_file(&p).is_ok() {
                     removed.push(p);
                 }
+            }
+        }
+        // intermediate files (the Slurm executor's shards, scripts and logs)
+        let shard_root = self
+            .root
+            .join(resolve(crate::SHARD_ROOT, &self.config.profile));
+        for s in &targets {
+            let d = shard_root.join(&s.name);
+            if d.is_dir() {
+                std::fs::remove_dir_all(&d).map_err(|e| Error::Io {
+                    path: d.clone(),
+                    source: e,
+                })?;
+                removed.push(d);
             }
         }
         let mpath = self.manifest_path();

@@ -39,6 +39,14 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    #[error(
+        "stage `{stage}` changed since its work was submitted (fingerprint {expected}, now {found}): rerun `cargo xtask reproduce`"
+    )]
+    FingerprintChanged {
+        stage: String,
+        expected: String,
+        found: String,
+    },
     #[error("cannot start the thread pool of {jobs} threads: {source}")]
     ThreadPool {
         jobs: usize,

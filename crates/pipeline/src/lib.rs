@@ -17,6 +17,7 @@ pub mod context;
 pub mod diff;
 pub mod engine;
 pub mod error;
+pub mod executor;
 pub mod fingerprint;
 pub mod manifest;
 pub mod progress;
@@ -30,11 +31,15 @@ pub use config::{Config, ConfigError, ConfigErrors, Stage};
 pub use context::StageContext;
 pub use engine::{Freshness, Pipeline, RunOptions, RunReport, StageStatus, Stale};
 pub use error::{Error, FieldError};
+pub use executor::{Executor, SlurmOptions};
 pub use progress::Progress;
 
 /// The placeholder every output path contains; the engine replaces it by the profile name,
 /// so one profile never writes another's files.
 pub const PROFILE: &str = "{profile}";
+
+/// Where stages keep intermediate files ([`StageContext::shard_dir`]), one folder per stage.
+pub const SHARD_ROOT: &str = "data/{profile}/shards";
 
 /// Replace [`PROFILE`] in `path` by `profile`.
 pub fn resolve(path: &str, profile: &str) -> String {

@@ -78,6 +78,11 @@ impl Progress {
 
     /// `stage` has done `done` of `total` units of work.
     pub fn update(&self, stage: &str, done: u64, total: u64) {
+        self.update_status(stage, done, total, None);
+    }
+
+    /// [`Progress::update`] with a short status shown after the count.
+    pub fn update_status(&self, stage: &str, done: u64, total: u64, status: Option<&str>) {
         match &self.mode {
             Mode::Hidden => {}
             Mode::Bars(m) => {
@@ -86,7 +91,7 @@ impl Progress {
                     let b = m.add(ProgressBar::new(total));
                     b.set_style(
                         ProgressStyle::with_template(
-                            "{prefix:>20} [{bar:30}] {pos}/{len} {elapsed_precise} eta {eta}",
+                            "{prefix:>20} [{bar:30}] {pos}/{len} {elapsed_precise} eta {eta} {msg}",
                         )
                         .expect("valid template")
                         .progress_chars("=> "),
@@ -96,6 +101,9 @@ impl Progress {
                 });
                 bar.set_length(total);
                 bar.set_position(done);
+                if let Some(s) = status {
+                    bar.set_message(s.to_owned());
+                }
             }
             Mode::Lines { interval } => {
                 let now = Instant::now();
@@ -108,8 +116,9 @@ impl Progress {
                     } else {
                         100.0
                     };
+                    let status = status.map_or(String::new(), |s| format!(": {s}"));
                     eprintln!(
-                        "[{stage}] {done}/{total} ({pct:.0}%) after {:.1} s",
+                        "[{stage}] {done}/{total} ({pct:.0}%) after {:.1} s{status}",
                         now.duration_since(*start).as_secs_f64()
                     );
                     *last = Some(now);

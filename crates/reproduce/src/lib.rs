@@ -5,7 +5,8 @@
 //!
 //! One module folder per figure or physical system ([`fig2`], [`fig4`], [`fig5`], [`tg`]),
 //! the setup of the swap models ([`swap_model`]), and common [`io`], [`plot`], [`style`],
-//! [`params`].
+//! [`params`]. The MD stages describe their ensembles as an [`executor::Plan`]; the `executor`
+//! crate runs them here or on Slurm.
 //!
 //! To add a stage kind: its module (in its figure's folder), one variant of [`Kind`] and its arm
 //! in each `match` below (the compiler lists the ones missing), and its block in
@@ -227,6 +228,27 @@ impl StageKind for Kind {
             Kind::StationaryStates(p) => p.run(ctx),
             Kind::TgBurgersMap(p) => p.run(ctx),
             Kind::TgBurgersMapFig(p) => p.run(ctx),
+        }
+    }
+}
+
+impl Kind {
+    /// Array task `task` of an ensemble stage cut in chunks of `chunk` realizations: compute
+    /// its realizations and write its shard (the Slurm executor's workers, `xtask shard`).
+    /// Returns the shard's path.
+    pub fn run_ensemble_task(
+        &self,
+        ctx: &StageContext,
+        chunk: usize,
+        task: usize,
+    ) -> anyhow::Result<std::path::PathBuf> {
+        match self {
+            Kind::Fig2Md(p) => p.run_task(ctx, chunk, task),
+            Kind::Fig5Md(p) => p.run_task(ctx, chunk, task),
+            _ => anyhow::bail!(
+                "stage `{}` has no ensembles: only ensemble stages (fig2_md, fig5_md) run as array tasks",
+                ctx.name()
+            ),
         }
     }
 }

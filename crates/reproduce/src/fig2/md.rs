@@ -6,14 +6,11 @@
 //! theory, bin averages), record [`Fig2Record`]. Realization `i` uses the xoshiro256++ stream
 //! `(seed, i)`: outputs are bit-identical for any `--jobs`.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
-
 use contract::Table;
 use contract::fig2::{Fig2Record, Which, energy, velocities};
 use contract::swap::BraggBath;
 use kinetic::bath::Bath;
-use md::{Bins, JumpProcess, MeanSem, Shard, run_shard};
+use md::{Bins, HomogeneousObs, JumpProcess, MeanSem, RealizationRng};
 use pipeline::{FieldError, StageContext};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -21,6 +18,7 @@ use statrs::distribution::{ContinuousCDF, Normal};
 
 use crate::params::{at_least, bragg_bath, positive};
 use crate::{io, sampler};
+use executor::{Plan, Spec};
 
 /// Parameters of the homogeneous classical relaxation (Fig. 2).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -52,6 +50,39 @@ pub struct Fig2Md {
     pub lambda_max: f64,
     /// number of velocity bins
     pub n_bins: usize,
+}
+
+/// The ensemble of Fig. 2: realization `i` is one homogeneous relaxation.
+struct Fig2Plan<'a> {
+    params: &'a Fig2Md,
+    process: JumpProcess,
+    times: Vec<f64>,
+    bins: Bins,
+    ensembles: [Spec; 1],
+}
+
+impl Plan for Fig2Plan<'_> {
+    type Row = HomogeneousObs;
+
+    fn ensembles(&self) -> &[Spec] {
+        &self.ensembles
+    }
+
+    fn realize(
+        &self,
+        _: usize,
+        _: usize,
+        rng: &mut RealizationRng,
+    ) -> anyhow::Result<HomogeneousObs> {
+        let p = self.params;
+        Ok(self.process.relax_homogeneous(
+            p.n_particles,
+            p.temperature,
+            &self.times,
+            &self.bins,
+            rng,
+        ))
+    }
 }
 
 impl Fig2Md {
@@ -95,22 +126,38 @@ impl Fig2Md {
             .collect()
     }
 
+    /// The one ensemble of the stage.
+    fn plan(&self) -> anyhow::Result<Fig2Plan<'_>> {
+        Ok(Fig2Plan {
+            params: self,
+            process: self.process()?,
+            times: self.times(),
+            bins: Bins::new(self.lambda_min, self.lambda_max, self.n_bins)?,
+            ensembles: [Spec {
+                label: "Fig. 2 relaxation".into(),
+                seed: self.seed,
+                realizations: self.realizations,
+            }],
+        })
+    }
+
+    /// Array task `task` (chunks of `chunk` realizations) of the Slurm executor.
+    pub fn run_task(
+        &self,
+        ctx: &StageContext,
+        chunk: usize,
+        task: usize,
+    ) -> anyhow::Result<std::path::PathBuf> {
+        executor::run_task(ctx, &self.plan()?, chunk, task)
+    }
+
     /// Compute and write the Fig. 2 tables.
     pub fn run(&self, ctx: &StageContext) -> anyhow::Result<()> {
-        let process = self.process()?;
-        let times = self.times();
-        let bins = Bins::new(self.lambda_min, self.lambda_max, self.n_bins)?;
-        let done = AtomicU64::new(0);
-        let total = self.realizations as u64;
-        let start = Instant::now();
-        let rows = run_shard(self.realizations, Shard::WHOLE, self.seed, |_, rng| {
-            let o =
-                process.relax_homogeneous(self.n_particles, self.temperature, &times, &bins, rng);
-            ctx.progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
-            o
-        })?
-        .rows;
-        let wall = start.elapsed().as_secs_f64();
+        let plan = self.plan()?;
+        let (process, times, bins) = (&plan.process, &plan.times, &plan.bins);
+        let [out] = <[_; 1]>::try_from(executor::run(ctx, &plan)?)
+            .map_err(|_| anyhow::anyhow!("one ensemble"))?;
+        let (rows, wall) = (out.rows, out.wall_s);
         let events: u64 = rows.iter().map(|o| o.events).sum();
 
         // e(t): ensemble mean, sem, exact solution of (38)
@@ -179,7 +226,7 @@ impl Fig2Md {
         ));
 
         let mut energy = df!(
-            energy::T => &times, energy::E_MEAN => &e_mean, energy::E_SEM => &e_sem,
+            energy::T => times, energy::E_MEAN => &e_mean, energy::E_SEM => &e_sem,
             energy::E_KINETIC => &e_kin,
         )?;
         io::write_parquet(ctx, Table::Fig2Energy, &mut energy)?;

@@ -8,18 +8,13 @@
 //! the ensemble seed `seed + p`, the audit reruns `seed + 4, ...`; realization `i` the xoshiro256++
 //! stream `(seed, i)`: bit-identical for any `--jobs`.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
-
-use anyhow::{Context as _, ensure};
+use anyhow::ensure;
 use contract::Table;
 use contract::fig5::{
     AuditKind, CellCounters, DuplicateRule, MdRecord, MdRun, PairingGain, Panel, Setup, md as col,
     md_audit as acol,
 };
-use md::{
-    Bins, CellAlgorithm, GaussianBump, JumpProcess, MeanSem, MixtureSampler, Shard, run_shard,
-};
+use md::{Bins, CellAlgorithm, GaussianBump, JumpProcess, MeanSem, MixtureSampler, RealizationRng};
 use ndarray::{Array2, Ix2};
 use pipeline::{FieldError, StageContext};
 use polars::prelude::*;
@@ -27,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::params::{at_least, positive};
 use crate::{io, sampler, swap_model};
+use executor::{Plan, Spec};
 
 /// Parameters of the Fig. 5 molecular dynamics (the system is [`Table::Fig5Setup`]).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -158,96 +154,75 @@ impl Fig5Md {
         .with_duplicate_rule(rule))
     }
 
-    /// One ensemble of `realizations` realizations of `panel` with the given seed and App. C
-    /// settings; returns its summary and the per-realization histograms `[[t, bin]]`.
-    fn ensemble(
-        &self,
-        setup: &Setup,
-        (panel, audit): (Panel, Option<AuditKind>),
-        (seed, realizations): (u64, usize),
-        tick: &(dyn Fn() + Sync),
-    ) -> anyhow::Result<(Ensemble, Vec<Array2<f64>>)> {
+    /// The stage's ensembles: the four panels (seed + p, `realizations`), then the App. C
+    /// reruns of the fermionic panels on the production seeds (`audit_realizations`).
+    fn plan(&self, setup: Setup) -> anyhow::Result<Fig5Plan<'_>> {
         let bins = Bins::new(0.0, setup.box_len, setup.n_bins)?;
         let bump = GaussianBump {
             n: setup.n_particles,
             center: setup.bump_center,
             width: setup.bump_width,
         };
-        let sampler = sampler::sampler(&swap_model::bath(&setup.model, panel.bath())?)?;
-        let start = Instant::now();
-        let (rows, counters, collision_events) = if panel.fermionic() {
-            let (rule, dt) = match audit {
-                None => (self.duplicate_rule, self.dt),
-                Some(AuditKind::DuplicateRule) => (self.duplicate_rule.other(), self.dt),
-                Some(AuditKind::TimeStep) => (self.duplicate_rule, self.audit_dt),
+        let mut runs = Vec::new();
+        let mut ensembles = Vec::new();
+        let panels = Panel::ALL.iter().enumerate().map(|(p, &l)| (p, l, None));
+        let reruns = AuditKind::ALL.iter().flat_map(|&k| {
+            Panel::ALL
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| l.fermionic())
+                .map(move |(p, &l)| (p, l, Some(k)))
+        });
+        for (p, panel, audit) in panels.chain(reruns) {
+            let sampler = sampler::sampler(&swap_model::bath(&setup.model, panel.bath())?)?;
+            let sim = if panel.fermionic() {
+                let (rule, dt) = match audit {
+                    None => (self.duplicate_rule, self.dt),
+                    Some(AuditKind::DuplicateRule) => (self.duplicate_rule.other(), self.dt),
+                    Some(AuditKind::TimeStep) => (self.duplicate_rule, self.audit_dt),
+                };
+                Sim::Fermionic(self.algorithm(&setup, sampler, rule, dt)?)
+            } else {
+                Sim::Classical(JumpProcess::new(
+                    setup.model.gamma,
+                    setup.model.rho_b,
+                    sampler,
+                )?)
             };
-            let algo = self.algorithm(setup, sampler, rule, dt)?;
-            let out = run_shard(realizations, Shard::WHOLE, seed, |_, rng| {
-                let r = md::fermionic::bump_profiles(
-                    &algo,
-                    &bump,
-                    self.relax_proposals,
-                    &setup.times,
-                    &bins,
-                    rng,
-                );
-                tick();
-                r
-            })?;
-            let mut c = md::CellCounters::default();
-            let mut rows = Vec::with_capacity(realizations);
-            for r in out.rows {
-                let (d, cc) = r.context("fermionic realization")?;
-                c += cc;
-                rows.push(d);
-            }
-            let counters = CellCounters {
-                proposals: c.proposals,
-                accepted: c.accepted,
-                blocked: c.blocked,
-                duplicates: c.duplicates,
-                duplicate_redraws: c.duplicate_redraws,
-                particle_steps: c.particle_steps,
-            };
-            (rows, Some(counters), None)
-        } else {
-            let process = JumpProcess::new(setup.model.gamma, setup.model.rho_b, sampler)?;
-            let out = run_shard(realizations, Shard::WHOLE, seed, |_, rng| {
-                let r = process.bump_profiles(&bump, setup.box_len, &setup.times, &bins, rng);
-                tick();
-                r
-            })?;
-            let events: u64 = out.rows.iter().map(|r| r.1).sum();
-            let rows: Vec<Array2<f64>> = out.rows.into_iter().map(|r| r.0).collect();
-            (rows, None, Some(events))
-        };
-        let stats: MeanSem<Ix2> = MeanSem::from_rows(&rows);
-        io::ensure_finite(
-            "ensemble mean",
-            &stats.mean.iter().copied().collect::<Vec<_>>(),
-        )?;
-        // particle number in the histogram (exact: periodic box, every particle counted)
-        let mass: Vec<f64> = stats
-            .mean
-            .rows()
-            .into_iter()
-            .map(|row| row.iter().sum::<f64>() * bins.width())
-            .collect();
-        let e = Ensemble {
-            stats,
-            run: MdRun {
-                panel,
-                audit,
-                seed,
-                wall_s: start.elapsed().as_secs_f64(),
-                counters,
-                collision_events,
-                histogram_particle_number: mass,
-                realizations,
-                pairing_gain: Vec::new(),
-            },
-        };
-        Ok((e, rows))
+            ensembles.push(Spec {
+                label: match audit {
+                    None => format!("panel {}", panel.as_str()),
+                    Some(k) => format!("panel {}, App. C {} rerun", panel.as_str(), k.as_str()),
+                },
+                seed: self.seed.wrapping_add(p as u64),
+                realizations: if audit.is_some() {
+                    self.audit_realizations
+                } else {
+                    self.realizations
+                },
+            });
+            runs.push((panel, audit, sim));
+        }
+        Ok(Fig5Plan {
+            params: self,
+            setup,
+            bins,
+            bump,
+            runs,
+            ensembles,
+        })
+    }
+
+    /// Array task `task` (chunks of `chunk` realizations) of the Slurm executor.
+    pub fn run_task(
+        &self,
+        ctx: &StageContext,
+        chunk: usize,
+        task: usize,
+    ) -> anyhow::Result<std::path::PathBuf> {
+        let setup: Setup = io::read_json(ctx, Table::Fig5Setup)?;
+        self.check_setup(&setup)?;
+        executor::run_task(ctx, &self.plan(setup)?, chunk, task)
     }
 
     /// Compute and write [`Table::Fig5Md`] and [`Table::Fig5MdAudit`].
@@ -255,16 +230,12 @@ impl Fig5Md {
         let setup: Setup = io::read_json(ctx, Table::Fig5Setup)?;
         self.check_setup(&setup)?;
         let centers = Bins::new(0.0, setup.box_len, setup.n_bins)?.centers();
-        let fermionic: Vec<Panel> = Panel::ALL
-            .iter()
-            .copied()
-            .filter(|p| p.fermionic())
-            .collect();
-        let total = (Panel::ALL.len() * self.realizations
-            + AuditKind::ALL.len() * fermionic.len() * self.audit_realizations)
-            as u64;
-        let done = AtomicU64::new(0);
-        let tick = || ctx.progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+        let plan = self.plan(setup.clone())?;
+        let outputs = executor::run(ctx, &plan)?;
+        // one summary per ensemble, in the plan's order
+        let mut ensembles = plan.runs.iter().zip(plan.ensembles()).zip(outputs).map(
+            |(((panel, audit, _), spec), out)| summarize((*panel, *audit), spec, out, &plan.bins),
+        );
         let mut record = MdRecord {
             realizations: self.realizations,
             seed: self.seed,
@@ -281,10 +252,9 @@ impl Fig5Md {
         // `audit_realizations` histograms for the paired App. C comparison
         let mut rows = Rows::default();
         let mut paired: Vec<(Panel, u64, Ensemble, Vec<Array2<f64>>)> = Vec::new();
-        for (p, &label) in Panel::ALL.iter().enumerate() {
-            let seed = self.seed.wrapping_add(p as u64);
-            let (e, mut hist) =
-                self.ensemble(&setup, (label, None), (seed, self.realizations), &tick)?;
+        for &label in Panel::ALL {
+            let (e, mut hist) = ensembles.next().expect("one ensemble per panel")?;
+            let seed = e.run.seed;
             rows.push(&e, label, &setup.times, &centers);
             if label.fermionic() {
                 hist.truncate(self.audit_realizations);
@@ -308,12 +278,11 @@ impl Fig5Md {
                 AuditKind::TimeStep => format!("{}", self.audit_dt),
             };
             for (label, seed, production, base) in &paired {
-                let (mut e, hist) = self.ensemble(
-                    &setup,
-                    (*label, Some(kind)),
-                    (*seed, self.audit_realizations),
-                    &tick,
-                )?;
+                let (mut e, hist) = ensembles.next().expect("one ensemble per rerun")?;
+                ensure!(
+                    e.run.panel == *label && e.run.seed == *seed && e.run.audit == Some(kind),
+                    "App. C rerun out of the plan's order"
+                );
                 let diffs: Vec<Array2<f64>> = hist.iter().zip(base).map(|(r, p)| r - p).collect();
                 let d: MeanSem<Ix2> = MeanSem::from_rows(&diffs);
                 e.run.pairing_gain = pairing_gain(
@@ -361,6 +330,129 @@ impl Fig5Md {
         io::record(ctx, &record)?;
         Ok(())
     }
+}
+
+/// How the realizations of one ensemble are computed.
+enum Sim {
+    /// exact classical velocity-jump process (panels a, c)
+    Classical(JumpProcess),
+    /// App. C fermionic cell algorithm with one duplicate rule and time step (panels b, d)
+    Fermionic(CellAlgorithm),
+}
+
+/// The ensembles of Fig. 5 and their algorithms.
+struct Fig5Plan<'a> {
+    params: &'a Fig5Md,
+    setup: Setup,
+    bins: Bins,
+    bump: GaussianBump,
+    /// per ensemble: panel, App. C rerun (if one), algorithm
+    runs: Vec<(Panel, Option<AuditKind>, Sim)>,
+    ensembles: Vec<Spec>,
+}
+
+/// One realization: its density histograms `[[t, bin]]` and what the algorithm did.
+#[derive(Serialize, Deserialize)]
+struct Fig5Row {
+    hist: Array2<f64>,
+    /// fermionic panels
+    counters: Option<md::CellCounters>,
+    /// classical panels: collision events
+    events: Option<u64>,
+}
+
+impl Plan for Fig5Plan<'_> {
+    type Row = Fig5Row;
+
+    fn ensembles(&self) -> &[Spec] {
+        &self.ensembles
+    }
+
+    fn realize(&self, e: usize, _: usize, rng: &mut RealizationRng) -> anyhow::Result<Fig5Row> {
+        let s = &self.setup;
+        Ok(match &self.runs[e].2 {
+            Sim::Classical(process) => {
+                let (hist, events) =
+                    process.bump_profiles(&self.bump, s.box_len, &s.times, &self.bins, rng);
+                Fig5Row {
+                    hist,
+                    counters: None,
+                    events: Some(events),
+                }
+            }
+            Sim::Fermionic(algo) => {
+                let (hist, counters) = md::fermionic::bump_profiles(
+                    algo,
+                    &self.bump,
+                    self.params.relax_proposals,
+                    &s.times,
+                    &self.bins,
+                    rng,
+                )?;
+                Fig5Row {
+                    hist,
+                    counters: Some(counters),
+                    events: None,
+                }
+            }
+        })
+    }
+}
+
+/// The profiles and run summary of one ensemble, and its per-realization histograms.
+fn summarize(
+    (panel, audit): (Panel, Option<AuditKind>),
+    spec: &Spec,
+    out: executor::Output<Fig5Row>,
+    bins: &Bins,
+) -> anyhow::Result<(Ensemble, Vec<Array2<f64>>)> {
+    let mut counters: Option<md::CellCounters> = None;
+    let mut events: Option<u64> = None;
+    let mut rows = Vec::with_capacity(out.rows.len());
+    for r in out.rows {
+        if let Some(c) = r.counters {
+            *counters.get_or_insert_default() += c;
+        }
+        if let Some(n) = r.events {
+            *events.get_or_insert(0) += n;
+        }
+        rows.push(r.hist);
+    }
+    let stats: MeanSem<Ix2> = MeanSem::from_rows(&rows);
+    io::ensure_finite(
+        "ensemble mean",
+        &stats.mean.iter().copied().collect::<Vec<_>>(),
+    )?;
+    // particle number in the histogram (exact: periodic box, every particle counted)
+    let mass: Vec<f64> = stats
+        .mean
+        .rows()
+        .into_iter()
+        .map(|row| row.iter().sum::<f64>() * bins.width())
+        .collect();
+    let counters = counters.map(|c| CellCounters {
+        proposals: c.proposals,
+        accepted: c.accepted,
+        blocked: c.blocked,
+        duplicates: c.duplicates,
+        duplicate_redraws: c.duplicate_redraws,
+        particle_steps: c.particle_steps,
+    });
+    let e = Ensemble {
+        stats,
+        run: MdRun {
+            panel,
+            audit,
+            seed: spec.seed,
+            wall_s: out.wall_s,
+            counters,
+            collision_events: events,
+            histogram_particle_number: mass,
+            realizations: spec.realizations,
+            pairing_gain: Vec::new(),
+        },
+    };
+    Ok((e, rows))
 }
 
 /// The variance gain of the paired comparison per output time ([`PairingGain`]): the median
