@@ -198,6 +198,24 @@ fn slurm_matches_local_for_any_chunk_size() {
         ));
         assert!(o.status.success() && !stderr(&o).contains("Slurm job"));
     }
+    // `--force` recomputes every chunk instead of merging the shards of the last run
+    let dir = root(|y| y);
+    let args = ["--executor", "slurm", "--chunk", "16"];
+    assert!(
+        run(reproduce(dir.path(), &["fig2_md"], &args))
+            .status
+            .success()
+    );
+    let mut forced = args.to_vec();
+    forced.push("--force");
+    let o = run(reproduce(dir.path(), &["fig2_md"], &forced));
+    assert!(o.status.success());
+    assert!(
+        stderr(&o).contains("4 of 4 chunks of 16 (0 reused)"),
+        "{}",
+        stderr(&o)
+    );
+    assert_same_files(local.path(), dir.path(), &FIG2);
 }
 
 #[test]

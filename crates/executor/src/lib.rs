@@ -274,6 +274,10 @@ fn run_slurm<P: Plan>(
     let all = chunks(plan.ensembles(), opts.chunk);
     let dir = fingerprint_dir(ctx);
     prune(ctx, &dir)?;
+    if ctx.forced() && dir.exists() {
+        // `--force`: recompute every chunk
+        std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
+    }
     let spec_of = |c: &Chunk| &plan.ensembles()[c.ensemble];
     let missing: BTreeSet<usize> = (0..all.len())
         .filter(|&t| {

@@ -34,6 +34,8 @@ pub struct StageContext {
     pub(crate) profile: String,
     /// Where ensembles run (`--executor`).
     pub(crate) executor: Arc<crate::Executor>,
+    /// The run was asked to recompute this stage (`--force`).
+    pub(crate) forced: bool,
 }
 
 impl StageContext {
@@ -58,6 +60,7 @@ impl StageContext {
             code_version: crate::code::UNVERSIONED.to_owned(),
             profile: STANDALONE.to_owned(),
             executor: Arc::new(crate::Executor::Local),
+            forced: false,
         }
     }
 
@@ -178,6 +181,12 @@ impl StageContext {
         self.root
             .join(crate::resolve(crate::SHARD_ROOT, &self.profile))
             .join(&self.name)
+    }
+
+    /// Was the stage forced (`--force`)? Then it recomputes everything, reusing no
+    /// intermediate file (e.g. no Slurm shard) of an earlier run.
+    pub fn forced(&self) -> bool {
+        self.forced
     }
 
     /// Number of threads of the run's shared pool (`--jobs`).

@@ -190,6 +190,8 @@ struct StageRun {
     why: String,
     verbose: bool,
     executor: Arc<Executor>,
+    /// `--force`: the stage reruns from scratch (no intermediate file is reused).
+    forced: bool,
 }
 
 impl<K: StageKind> Pipeline<K> {
@@ -471,6 +473,7 @@ impl<K: StageKind> Pipeline<K> {
                     let why = reasons.get(&i).cloned().unwrap_or_default();
                     let verbose = opts.verbose;
                     let executor = executor.clone();
+                    let forced = opts.force;
                     scope.spawn(move || {
                         let r = pool.install(|| {
                             self.run_stage(
@@ -480,6 +483,7 @@ impl<K: StageKind> Pipeline<K> {
                                     why,
                                     verbose,
                                     executor,
+                                    forced,
                                 },
                                 fps,
                                 manifest,
@@ -530,12 +534,13 @@ impl<K: StageKind> Pipeline<K> {
                 m.save(mpath).map_err(|e| e.to_string())?;
             }
         }
-        let ctx = self.context(
+        let mut ctx = self.context(
             s,
             fps,
             (run.pool.clone(), progress.clone()),
             run.executor.clone(),
         );
+        ctx.forced = run.forced;
         progress.println(&cap_line(format!("[{}] running: {}", s.name, run.why)));
         let started = manifest::now_rfc3339();
         let t0 = Instant::now();
@@ -642,6 +647,7 @@ impl<K: StageKind> Pipeline<K> {
             code_version: stage_code_version(&self.stage_code(s)),
             profile: self.config.profile.clone(),
             executor,
+            forced: false,
         }
     }
 
