@@ -131,6 +131,28 @@ fn job_id(name: &str) -> String {
     }
 }
 
+/// `xtask reproduce --only fig2_md --executor slurm <extra>` with its array submitted held
+/// (`--hold`: no task starts until `scontrol release`) under a job name unique to `test`.
+fn held(dir: &Path, test: &str, extra: &[&str]) -> (Command, String) {
+    let name = job_name(test);
+    let mut args = vec![
+        "--executor".to_owned(),
+        "slurm".to_owned(),
+        "--sbatch-arg=--hold".to_owned(),
+        format!("--sbatch-arg=--job-name={name}"),
+    ];
+    args.extend(extra.iter().map(|a| (*a).to_owned()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    (reproduce(dir, &["fig2_md"], &args), name)
+}
+
+/// [`held`], started: the child and its array's job id once queued.
+fn spawn_held(dir: &Path, test: &str, extra: &[&str]) -> (Child, String) {
+    let (c, name) = held(dir, test, extra);
+    let child = spawn(c);
+    (child, job_id(&name))
+}
+
 fn slurm(args: &[&str]) {
     let o = Command::new(args[0]).args(&args[1..]).output().unwrap();
     assert!(o.status.success(), "{args:?}: {}", stderr(&o));
@@ -230,22 +252,8 @@ fn cancelled_task_is_reported_and_only_it_is_resubmitted() {
             .success()
     );
     let dir = root(|y| y);
-    let name = job_name("cancel");
-    let job_arg = format!("--sbatch-arg=--job-name={name}");
     // held, so that task 2 is surely pending when it is cancelled
-    let child = spawn(reproduce(
-        dir.path(),
-        &["fig2_md"],
-        &[
-            "--executor",
-            "slurm",
-            "--chunk",
-            "16",
-            "--sbatch-arg=--hold",
-            &job_arg,
-        ],
-    ));
-    let id = job_id(&name);
+    let (child, id) = spawn_held(dir.path(), "cancel", &["--chunk", "16"]);
     slurm(&["scancel", &format!("{id}_2")]);
     slurm(&["scontrol", "release", &id]);
     let o = child.wait_with_output().unwrap();
@@ -294,21 +302,7 @@ fn changed_stage_fails_its_tasks_and_is_never_merged() {
         return;
     }
     let dir = root(|y| y);
-    let name = job_name("changed");
-    let job_arg = format!("--sbatch-arg=--job-name={name}");
-    let child = spawn(reproduce(
-        dir.path(),
-        &["fig2_md"],
-        &[
-            "--executor",
-            "slurm",
-            "--chunk",
-            "25",
-            "--sbatch-arg=--hold",
-            &job_arg,
-        ],
-    ));
-    let id = job_id(&name);
+    let (child, id) = spawn_held(dir.path(), "changed", &["--chunk", "25"]);
     // the configuration changes while the array waits: its tasks refuse to compute
     let yaml = dir.path().join("pipeline.yaml");
     std::fs::write(&yaml, other_seed(std::fs::read_to_string(&yaml).unwrap())).unwrap();
@@ -375,14 +369,7 @@ fn interrupt_cancels_the_array_and_leaves_no_output() {
         return;
     }
     let dir = root(|y| y);
-    let name = job_name("interrupt");
-    let job_arg = format!("--sbatch-arg=--job-name={name}");
-    let child = spawn(reproduce(
-        dir.path(),
-        &["fig2_md"],
-        &["--executor", "slurm", "--sbatch-arg=--hold", &job_arg],
-    ));
-    let id = job_id(&name);
+    let (child, id) = spawn_held(dir.path(), "interrupt", &[]);
     slurm(&["kill", "-INT", &child.id().to_string()]);
     let o = child.wait_with_output().unwrap();
     let err = stderr(&o);
@@ -426,20 +413,8 @@ fn timeout_cancels_the_array() {
         return;
     }
     let dir = root(|y| y);
-    let name = job_name("timeout");
-    let job_arg = format!("--sbatch-arg=--job-name={name}");
-    let o = run(reproduce(
-        dir.path(),
-        &["fig2_md"],
-        &[
-            "--executor",
-            "slurm",
-            "--sbatch-arg=--hold",
-            &job_arg,
-            "--slurm-timeout",
-            "2",
-        ],
-    ));
+    let (c, _) = held(dir.path(), "timeout", &["--slurm-timeout", "2"]);
+    let o = run(c);
     let err = stderr(&o);
     assert!(!o.status.success());
     assert!(
