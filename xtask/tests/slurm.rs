@@ -212,6 +212,14 @@ fn slurm_matches_local_for_any_chunk_size() {
         assert_eq!(rec["tasks"], tasks, "{rec}");
         let script = rec["jobs"][0]["script"].as_str().unwrap();
         assert!(Path::new(script).is_file(), "{rec}");
+        // every task's log is recorded and exists
+        let logs = rec["jobs"][0]["logs"].as_array().unwrap();
+        assert_eq!(logs.len(), tasks, "{rec}");
+        assert!(
+            logs.iter()
+                .all(|l| Path::new(l.as_str().unwrap()).is_file()),
+            "{rec}"
+        );
         // a second run finds everything fresh: nothing submitted
         let o = run(reproduce(
             dir.path(),

@@ -44,8 +44,8 @@ pub struct SlurmJob {
     pub array: String,
     /// the batch script
     pub script: String,
-    /// the task logs (`%A_%a` = job id, array index)
-    pub logs: String,
+    /// each submitted task's log, in array-index order (`logs/<job id>_<index>.log`)
+    pub logs: Vec<String>,
     /// extra `sbatch` arguments (`--sbatch-arg`)
     pub sbatch_args: Vec<String>,
 }

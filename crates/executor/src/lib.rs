@@ -306,7 +306,10 @@ fn run_slurm<P: Plan>(
             id: job.id.clone(),
             array: slurm::array_ranges(&missing),
             script: job.script.display().to_string(),
-            logs: job.log_dir.join("%A_%a.log").display().to_string(),
+            logs: missing
+                .iter()
+                .map(|&t| job.log(t).display().to_string())
+                .collect(),
             sbatch_args: opts.sbatch_args.clone(),
         });
         wait_in_pool(|| wait(ctx, opts, &job, (&dir, all.len())))?;
