@@ -166,23 +166,46 @@ pub(crate) fn solve_tridiagonal(
 
 /// Solve the cyclic tridiagonal system (corner entries `a_0` at (0, n-1) and `c_{n-1}` at
 /// (n-1, 0)) by Sherman-Morrison on top of the Thomas algorithm.
+#[cfg(test)]
 pub(crate) fn solve_cyclic(a: &[f64], b: &[f64], c: &[f64], d: &mut [f64]) {
+    let mut work = CyclicWork::default();
+    solve_cyclic_in_place(
+        (&mut a.to_vec(), &mut b.to_vec(), &mut c.to_vec()),
+        d,
+        &mut work,
+    );
+}
+
+/// Work space of [`solve_cyclic_in_place`] (kept between calls: a time loop allocates nothing).
+#[derive(Debug, Default)]
+pub(crate) struct CyclicWork {
+    u: Vec<f64>,
+    scratch: Vec<f64>,
+}
+
+/// [`solve_cyclic`] overwriting the coefficients `(a, b, c)` (the caller rebuilds them) and
+/// using `work` for its two vectors: the same operations in the same order.
+pub(crate) fn solve_cyclic_in_place(
+    (a, b, c): (&mut [f64], &mut [f64], &mut [f64]),
+    d: &mut [f64],
+    work: &mut CyclicWork,
+) {
     let n = b.len();
+    let (a0, cn) = (a[0], c[n - 1]);
     let gamma = -b[0];
-    let mut bb = b.to_vec();
-    bb[0] -= gamma;
-    bb[n - 1] -= a[0] * c[n - 1] / gamma;
-    let mut scratch = vec![0.0; n];
-    let mut aa = a.to_vec();
-    aa[0] = 0.0;
-    let mut cc = c.to_vec();
-    cc[n - 1] = 0.0;
-    solve_tridiagonal(&aa, &bb, &cc, d, &mut scratch);
-    let mut u = vec![0.0; n];
+    b[0] -= gamma;
+    b[n - 1] -= a0 * cn / gamma;
+    a[0] = 0.0;
+    c[n - 1] = 0.0;
+    work.scratch.resize(n, 0.0);
+    solve_tridiagonal(a, b, c, d, &mut work.scratch);
+    let u = &mut work.u;
+    u.clear();
+    u.resize(n, 0.0);
     u[0] = gamma;
-    u[n - 1] = c[n - 1];
-    solve_tridiagonal(&aa, &bb, &cc, &mut u, &mut scratch);
-    let fact = (d[0] + a[0] * d[n - 1] / gamma) / (1.0 + u[0] + a[0] * u[n - 1] / gamma);
+    u[n - 1] = cn;
+    solve_tridiagonal(a, b, c, u, &mut work.scratch);
+    let fact = (d[0] + a0 * d[n - 1] / gamma) / (1.0 + u[0] + a0 * u[n - 1] / gamma);
     for i in 0..n {
         d[i] -= fact * u[i];
     }
