@@ -15,6 +15,7 @@
 //! Units: hbar = m = k_B = 1.
 
 pub mod burgers;
+mod exp;
 pub mod grid;
 pub mod phase_space;
 pub mod transport;
