@@ -12,7 +12,10 @@
 //! Run: `cargo bench -p md --bench events`.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use md::{CellAlgorithm, JumpProcess, MixtureSampler, Shard, realization_rng, run_shard};
+use md::{
+    CellAlgorithm, DuplicateRule, GaussianBump, JumpProcess, MixtureSampler, Shard,
+    realization_rng, run_shard,
+};
 use rand::Rng;
 
 const N: usize = 1600;
@@ -59,7 +62,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function("1thread", |b| b.iter(|| run(1)));
     g.finish();
 
-    let algo = CellAlgorithm::new(0.08, 50.0, bath, 10.0, 100, 0.1).unwrap();
+    let algo = CellAlgorithm::new(0.08, 50.0, bath.clone(), 10.0, 100, 0.1).unwrap();
     let mut rng = realization_rng(2, 0);
     let x: Vec<f64> = (0..N)
         .map(|i| 1000.0 * (i as f64 + 0.5) / N as f64)
@@ -93,6 +96,31 @@ fn bench(c: &mut Criterion) {
             s.counters
         })
     });
+    g.finish();
+
+    // Fig. 5 panel d (pipeline.yaml): the stage's own path, `bump_profiles` without the records
+    let algo = CellAlgorithm::new(0.08, 50.0, bath, 20.0, 200, 0.2)
+        .unwrap()
+        .with_duplicate_rule(DuplicateRule::Rescatter);
+    let bump = GaussianBump {
+        n: N,
+        center: 2600.0,
+        width: 320.0,
+    };
+    let mut rng = realization_rng(3, 0);
+    let x: Vec<f64> = (0..N).map(|_| bump.sample(&mut rng)).collect();
+    let init = algo.init_local_stationary(x, 20.0, &mut rng);
+    let horizon = [steps as f64 * algo.dt()];
+    let run = || {
+        let mut s = init.clone();
+        let mut rng = realization_rng(3, 1);
+        algo.run(&mut s, &horizon, &mut rng, |_, _| {}).unwrap();
+        s.counters
+    };
+    let mut g = c.benchmark_group("fermionic_fig5d");
+    g.throughput(Throughput::Elements(run().proposals));
+    g.sample_size(10);
+    g.bench_function("run_1thread", |b| b.iter(run));
     g.finish();
 }
 
