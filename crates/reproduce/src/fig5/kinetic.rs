@@ -9,7 +9,9 @@ use contract::fig5::{KineticPanel, KineticRecord, Panel, Setup};
 use contract::measure::l1_rel;
 use hydro::{Advection, Grid, Limiter, kinetic_profiles};
 use pipeline::{FieldError, StageContext};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::profiles::{Columns, check_cells};
 use crate::params::{at_least, positive, velocity_grid};
@@ -73,35 +75,48 @@ impl Fig5Kinetic {
         check_cells(self.n_cells, &setup)?;
         let pool = ctx.thread_pool()?;
         let grid = Grid::new(0.0, setup.box_len, self.n_cells)?;
+        let total = Panel::ALL.len() as u64;
+        let done = AtomicU64::new(0);
+        // the panels are independent: solved side by side as coarse tasks of the shared pool
+        // (a panel's many short parallel steps alone would wait on other stages' long tasks)
+        let solved: Vec<anyhow::Result<(Vec<Vec<f64>>, KineticPanel)>> = pool.install(|| {
+            Panel::ALL
+                .par_iter()
+                .map(|&panel| {
+                    let start = std::time::Instant::now();
+                    let (profiles, mut info) = self.solve(&setup, panel)?;
+                    if self.resolution_check {
+                        let finer = Fig5Kinetic {
+                            n_cells: 2 * self.n_cells,
+                            dt: 0.5 * self.dt,
+                            lambda_spacing: 0.5 * self.lambda_spacing,
+                            ..self.clone()
+                        };
+                        let (fine, _) = finer.solve(&setup, panel)?;
+                        let mass0 = grid.mass(&profiles[0]);
+                        let diffs: Vec<f64> = profiles
+                            .iter()
+                            .zip(&fine)
+                            .map(|(c, f)| {
+                                let r: Vec<f64> =
+                                    f.chunks(2).map(|q| 0.5 * (q[0] + q[1])).collect();
+                                l1_rel(c, &r, grid.dx(), mass0)
+                            })
+                            .collect();
+                        info.resolution_check = Some(diffs);
+                    }
+                    info.wall_s = start.elapsed().as_secs_f64();
+                    ctx.progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+                    Ok((profiles, info))
+                })
+                .collect()
+        });
         let mut out = Columns::default();
         let mut record = KineticRecord { panels: Vec::new() };
-        let total = Panel::ALL.len() as u64;
-        for (p, &panel) in Panel::ALL.iter().enumerate() {
-            let start = std::time::Instant::now();
-            let (profiles, mut info) = pool.install(|| self.solve(&setup, panel))?;
-            if self.resolution_check {
-                let finer = Fig5Kinetic {
-                    n_cells: 2 * self.n_cells,
-                    dt: 0.5 * self.dt,
-                    lambda_spacing: 0.5 * self.lambda_spacing,
-                    ..self.clone()
-                };
-                let (fine, _) = pool.install(|| finer.solve(&setup, panel))?;
-                let mass0 = grid.mass(&profiles[0]);
-                let diffs: Vec<f64> = profiles
-                    .iter()
-                    .zip(&fine)
-                    .map(|(c, f)| {
-                        let r: Vec<f64> = f.chunks(2).map(|q| 0.5 * (q[0] + q[1])).collect();
-                        l1_rel(c, &r, grid.dx(), mass0)
-                    })
-                    .collect();
-                info.resolution_check = Some(diffs);
-            }
-            info.wall_s = start.elapsed().as_secs_f64();
+        for (r, &panel) in solved.into_iter().zip(Panel::ALL.iter()) {
+            let (profiles, info) = r?;
             record.panels.push(info);
             out.push(panel, &setup.times, &grid.centers(), &profiles);
-            ctx.progress(p as u64 + 1, total);
         }
         let worst = record
             .panels
