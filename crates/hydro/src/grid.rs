@@ -151,42 +151,36 @@ pub(crate) fn solve_tridiagonal(
     d: &mut [f64],
     scratch: &mut [f64],
 ) {
-    let n = b.len();
-    scratch[0] = c[0] / b[0];
-    d[0] /= b[0];
-    for i in 1..n {
-        let m = b[i] - a[i] * scratch[i - 1];
-        scratch[i] = c[i] / m;
-        d[i] = (d[i] - a[i] * d[i - 1]) / m;
-    }
-    for i in (0..n - 1).rev() {
-        d[i] -= scratch[i] * d[i + 1];
-    }
+    solve_tridiagonal_many(a, b, c, [d], scratch);
 }
 
-/// [`solve_tridiagonal`] for two right-hand sides at once: the elimination factors are
+/// [`solve_tridiagonal`] for K right-hand sides at once: the elimination factors are
 /// computed once, and each right-hand side sees exactly the operations of its own
-/// [`solve_tridiagonal`] call (bit-identical results, one division chain instead of two).
-fn solve_tridiagonal_pair(
+/// [`solve_tridiagonal`] call (bit-identical results; for the cyclic solve's two right-hand
+/// sides, one division chain instead of two).
+fn solve_tridiagonal_many<const K: usize>(
     a: &[f64],
     b: &[f64],
     c: &[f64],
-    (d, u): (&mut [f64], &mut [f64]),
+    mut rhs: [&mut [f64]; K],
     scratch: &mut [f64],
 ) {
     let n = b.len();
     scratch[0] = c[0] / b[0];
-    d[0] /= b[0];
-    u[0] /= b[0];
+    for d in rhs.iter_mut() {
+        d[0] /= b[0];
+    }
     for i in 1..n {
         let m = b[i] - a[i] * scratch[i - 1];
         scratch[i] = c[i] / m;
-        d[i] = (d[i] - a[i] * d[i - 1]) / m;
-        u[i] = (u[i] - a[i] * u[i - 1]) / m;
+        for d in rhs.iter_mut() {
+            d[i] = (d[i] - a[i] * d[i - 1]) / m;
+        }
     }
     for i in (0..n - 1).rev() {
-        d[i] -= scratch[i] * d[i + 1];
-        u[i] -= scratch[i] * u[i + 1];
+        for d in rhs.iter_mut() {
+            d[i] -= scratch[i] * d[i + 1];
+        }
     }
 }
 
@@ -229,7 +223,7 @@ pub(crate) fn solve_cyclic_in_place(
     u.resize(n, 0.0);
     u[0] = gamma;
     u[n - 1] = cn;
-    solve_tridiagonal_pair(a, b, c, (d, u), &mut work.scratch);
+    solve_tridiagonal_many(a, b, c, [d, u], &mut work.scratch);
     let fact = (d[0] + a0 * d[n - 1] / gamma) / (1.0 + u[0] + a0 * u[n - 1] / gamma);
     for i in 0..n {
         d[i] -= fact * u[i];
@@ -258,7 +252,7 @@ mod tests {
 
     /// The fused two-right-hand-side solve is bit-identical to two separate solves.
     #[test]
-    fn tridiagonal_pair_is_two_solves() {
+    fn tridiagonal_many_is_separate_solves() {
         let n = 37;
         let a: Vec<f64> = (0..n).map(|i| -0.3 - 0.01 * (i as f64).cos()).collect();
         let c: Vec<f64> = (0..n).map(|i| -0.4 + 0.02 * (i as f64).sin()).collect();
@@ -271,7 +265,7 @@ mod tests {
         solve_tridiagonal(&a, &b, &c, &mut d1, &mut scratch);
         solve_tridiagonal(&a, &b, &c, &mut u1, &mut scratch);
         let (mut d2, mut u2) = (d0, u0);
-        solve_tridiagonal_pair(&a, &b, &c, (&mut d2, &mut u2), &mut scratch);
+        solve_tridiagonal_many(&a, &b, &c, [&mut d2, &mut u2], &mut scratch);
         for i in 0..n {
             assert_eq!(d1[i].to_bits(), d2[i].to_bits(), "d[{i}]");
             assert_eq!(u1[i].to_bits(), u2[i].to_bits(), "u[{i}]");

@@ -55,8 +55,6 @@ use realfft::num_complex::Complex;
 use realfft::{ComplexToReal, RealFftPlanner, RealToComplex};
 
 use crate::HydroError;
-#[cfg(test)]
-use crate::exp::exp;
 use crate::exp::{exp_lanes, select};
 use crate::grid::{Grid, Limiter};
 
@@ -171,7 +169,11 @@ impl SpectralShift {
 
 enum Streamer {
     Spectral(Box<SpectralShift>),
-    SemiLagrangian(Limiter),
+    /// the limiter and a work space of `nx * n_lambda` values (one row per velocity node)
+    SemiLagrangian {
+        limiter: Limiter,
+        rows: Vec<f64>,
+    },
 }
 
 /// The rows `f[[j, ..]]` (velocity node j, all cells; contiguous) as slices, in parallel.
@@ -189,9 +191,6 @@ pub struct KineticSolver<'m> {
     streamer: Streamer,
     /// rho_p(x_i, lambda_j) at `f[[j, i]]`: one row per velocity node
     f: Array2<f64>,
-    /// work space of `nx * n_lambda` values: the cell-major columns of the collision step, the
-    /// rows of the semi-Lagrangian shift
-    scratch: Vec<f64>,
     time: f64,
     /// smallest and largest occupation entering a collision step since the last reset
     extremes: (f64, f64),
@@ -224,7 +223,10 @@ impl<'m> KineticSolver<'m> {
                         reason: "the phase-space advection needs a TVD limiter (bounded occupations)",
                     });
                 }
-                Streamer::SemiLagrangian(limiter)
+                Streamer::SemiLagrangian {
+                    limiter,
+                    rows: vec![0.0; grid.n * model.grid().len()],
+                }
             }
             Advection::Spectral => {
                 Streamer::Spectral(Box::new(SpectralShift::new(grid.n, model.grid().len())))
@@ -236,7 +238,6 @@ impl<'m> KineticSolver<'m> {
             grid,
             streamer,
             f: Array2::zeros((nl, nx)),
-            scratch: vec![0.0; nl * nx],
             time: 0.0,
             extremes: (f64::INFINITY, f64::NEG_INFINITY),
             outflow: vec![f64::NAN; grid.n],
@@ -414,10 +415,10 @@ impl<'m> KineticSolver<'m> {
         let dx = self.grid.dx();
         let lam = self.model.grid().nodes();
         match &mut self.streamer {
-            Streamer::SemiLagrangian(lim) => {
-                let lim = *lim;
+            Streamer::SemiLagrangian { limiter, rows } => {
+                let lim = *limiter;
                 par_rows_mut(&mut self.f)
-                    .zip(self.scratch.par_chunks_mut(nx))
+                    .zip(rows.par_chunks_mut(nx))
                     .enumerate()
                     .for_each(|(j, (row, work))| shift_periodic(row, lam[j] * h / dx, lim, work));
                 Ok(())
@@ -948,135 +949,6 @@ impl Newton {
     }
 }
 
-#[cfg(test)]
-/// Exact (classical) / conservative exponential (fermionic) collision step of one cell;
-/// `col[j] = rho_p(lambda_j)`; `buf` is work space of length `3 col.len()`; `guess` is the
-/// fermionic outflow rate `gamma K` of the previous step in this cell (warm start; NaN: none),
-/// updated to this step's.
-fn collide_cell(
-    model: &SwapModel,
-    col: &mut [f64],
-    tau: f64,
-    buf: &mut [f64],
-    guess: &mut f64,
-) -> Result<(), HydroError> {
-    let w = model.grid().weights();
-    let rb = model.bath_on_grid();
-    let g = model.gamma();
-    let n_tot: f64 = col.iter().zip(w).map(|(v, w)| v * w).sum();
-    if n_tot <= 0.0 {
-        return Ok(());
-    }
-    match model.statistics() {
-        Statistics::Classical => {
-            let k: f64 = rb.iter().zip(w).map(|(b, w)| b * w).sum();
-            let e = (-g * k * tau).exp();
-            for (v, b) in col.iter_mut().zip(rb) {
-                let st = b * n_tot / k;
-                *v = st + (*v - st) * e;
-            }
-            Ok(())
-        }
-        Statistics::Fermionic => {
-            let nl = col.len();
-            let (n0, rest) = buf.split_at_mut(nl);
-            let (a, ea) = rest.split_at_mut(nl);
-            for j in 0..nl {
-                n0[j] = TWO_PI * col[j];
-                a[j] = TWO_PI * g * n_tot * rb[j];
-                // e^{-(a_j + bb) tau} = e^{-a_j tau} e^{-bb tau}: one exponential per node
-                ea[j] = exp(-a[j] * tau);
-            }
-            let (n0, a, ea) = (&*n0, &*a, &*ea);
-            let target = TWO_PI * n_tot;
-            // occupations after tau at constant outflow rate bb = gamma K, and d/d bb
-            let eval = |bb: f64| -> (f64, f64) {
-                let eb = exp(-bb * tau);
-                let (mut s, mut ds) = (0.0, 0.0);
-                for j in 0..nl {
-                    let r = a[j] + bb;
-                    if r <= 0.0 {
-                        // a = 0 and bb = 0: node frozen
-                        s += w[j] * n0[j];
-                        ds -= w[j] * n0[j] * tau;
-                        continue;
-                    }
-                    let inv = 1.0 / r;
-                    let star = a[j] * inv;
-                    let e = ea[j] * eb;
-                    let nj = star + (n0[j] - star) * e;
-                    s += w[j] * nj;
-                    ds += w[j] * (-star * inv * (1.0 - e) - (n0[j] - star) * tau * e);
-                }
-                (s - target, ds)
-            };
-            // g(bb) = s - target is decreasing in bb with g(0) >= 0 (inflow only). Safeguarded
-            // Newton from the warm start (the previous step's root in this cell) or gamma K(n0);
-            // the bracket [lo, hi] is grown by doubling while no upper bound is known.
-            let k0 = g * rb
-                .iter()
-                .zip(n0)
-                .zip(w)
-                .map(|((b, n), w)| (1.0 - n) * b * w)
-                .sum::<f64>();
-            let mut bb = if guess.is_finite() && *guess > 0.0 {
-                *guess
-            } else {
-                k0.max(0.0)
-            };
-            let (mut lo, mut hi) = (0.0f64, f64::INFINITY);
-            let tol = 4.0 * f64::EPSILON * target;
-            let mut converged = false;
-            for _ in 0..400 {
-                let (r, dr) = eval(bb);
-                if r.abs() <= tol {
-                    converged = true;
-                    break;
-                }
-                if r > 0.0 {
-                    lo = bb;
-                } else {
-                    hi = bb;
-                }
-                if hi.is_finite() && (hi - lo) <= 1e-15 * hi {
-                    converged = true;
-                    break;
-                }
-                let mut next = if dr < 0.0 { bb - r / dr } else { f64::NAN };
-                if !(next > lo && next < hi) {
-                    next = if hi.is_finite() {
-                        0.5 * (lo + hi)
-                    } else {
-                        (2.0 * bb).max(k0.abs()).max(1e-300) * 2.0
-                    };
-                }
-                bb = next;
-                if bb > 1e300 {
-                    break;
-                }
-            }
-            if !converged {
-                return Err(HydroError::Stationary(
-                    "fermionic collision step: conservation root not found",
-                ));
-            }
-            *guess = bb;
-            let eb = exp(-bb * tau);
-            for j in 0..nl {
-                let r = a[j] + bb;
-                let nj = if r > 0.0 {
-                    let star = a[j] / r;
-                    star + (n0[j] - star) * (ea[j] * eb)
-                } else {
-                    n0[j]
-                };
-                col[j] = nj / TWO_PI;
-            }
-            Ok(())
-        }
-    }
-}
-
 /// Conservative periodic shift of the cell averages `v` by `c` cells (positive: to larger x):
 /// exact integer shift plus a flux-form fractional shift of the limited piecewise-linear
 /// reconstruction (exact for linear profiles; TVD for TVD limiters).
@@ -1126,7 +998,137 @@ pub fn shift_periodic(v: &mut [f64], c: f64, limiter: Limiter, work: &mut [f64])
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::exp::exp;
     use kinetic::{Bath, VelocityGrid};
+
+    /// The reference of the block collision step: the one-cell implementation it replaced
+    /// (kept literally). Exact (classical) / conservative exponential (fermionic) collision step of one cell;
+    /// `col[j] = rho_p(lambda_j)`; `buf` is work space of length `3 col.len()`; `guess` is the
+    /// fermionic outflow rate `gamma K` of the previous step in this cell (warm start; NaN: none),
+    /// updated to this step's.
+    fn collide_cell(
+        model: &SwapModel,
+        col: &mut [f64],
+        tau: f64,
+        buf: &mut [f64],
+        guess: &mut f64,
+    ) -> Result<(), HydroError> {
+        let w = model.grid().weights();
+        let rb = model.bath_on_grid();
+        let g = model.gamma();
+        let n_tot: f64 = col.iter().zip(w).map(|(v, w)| v * w).sum();
+        if n_tot <= 0.0 {
+            return Ok(());
+        }
+        match model.statistics() {
+            Statistics::Classical => {
+                let k: f64 = rb.iter().zip(w).map(|(b, w)| b * w).sum();
+                let e = (-g * k * tau).exp();
+                for (v, b) in col.iter_mut().zip(rb) {
+                    let st = b * n_tot / k;
+                    *v = st + (*v - st) * e;
+                }
+                Ok(())
+            }
+            Statistics::Fermionic => {
+                let nl = col.len();
+                let (n0, rest) = buf.split_at_mut(nl);
+                let (a, ea) = rest.split_at_mut(nl);
+                for j in 0..nl {
+                    n0[j] = TWO_PI * col[j];
+                    a[j] = TWO_PI * g * n_tot * rb[j];
+                    // e^{-(a_j + bb) tau} = e^{-a_j tau} e^{-bb tau}: one exponential per node
+                    ea[j] = exp(-a[j] * tau);
+                }
+                let (n0, a, ea) = (&*n0, &*a, &*ea);
+                let target = TWO_PI * n_tot;
+                // occupations after tau at constant outflow rate bb = gamma K, and d/d bb
+                let eval = |bb: f64| -> (f64, f64) {
+                    let eb = exp(-bb * tau);
+                    let (mut s, mut ds) = (0.0, 0.0);
+                    for j in 0..nl {
+                        let r = a[j] + bb;
+                        if r <= 0.0 {
+                            // a = 0 and bb = 0: node frozen
+                            s += w[j] * n0[j];
+                            ds -= w[j] * n0[j] * tau;
+                            continue;
+                        }
+                        let inv = 1.0 / r;
+                        let star = a[j] * inv;
+                        let e = ea[j] * eb;
+                        let nj = star + (n0[j] - star) * e;
+                        s += w[j] * nj;
+                        ds += w[j] * (-star * inv * (1.0 - e) - (n0[j] - star) * tau * e);
+                    }
+                    (s - target, ds)
+                };
+                // g(bb) = s - target is decreasing in bb with g(0) >= 0 (inflow only). Safeguarded
+                // Newton from the warm start (the previous step's root in this cell) or gamma K(n0);
+                // the bracket [lo, hi] is grown by doubling while no upper bound is known.
+                let k0 = g * rb
+                    .iter()
+                    .zip(n0)
+                    .zip(w)
+                    .map(|((b, n), w)| (1.0 - n) * b * w)
+                    .sum::<f64>();
+                let mut bb = if guess.is_finite() && *guess > 0.0 {
+                    *guess
+                } else {
+                    k0.max(0.0)
+                };
+                let (mut lo, mut hi) = (0.0f64, f64::INFINITY);
+                let tol = 4.0 * f64::EPSILON * target;
+                let mut converged = false;
+                for _ in 0..400 {
+                    let (r, dr) = eval(bb);
+                    if r.abs() <= tol {
+                        converged = true;
+                        break;
+                    }
+                    if r > 0.0 {
+                        lo = bb;
+                    } else {
+                        hi = bb;
+                    }
+                    if hi.is_finite() && (hi - lo) <= 1e-15 * hi {
+                        converged = true;
+                        break;
+                    }
+                    let mut next = if dr < 0.0 { bb - r / dr } else { f64::NAN };
+                    if !(next > lo && next < hi) {
+                        next = if hi.is_finite() {
+                            0.5 * (lo + hi)
+                        } else {
+                            (2.0 * bb).max(k0.abs()).max(1e-300) * 2.0
+                        };
+                    }
+                    bb = next;
+                    if bb > 1e300 {
+                        break;
+                    }
+                }
+                if !converged {
+                    return Err(HydroError::Stationary(
+                        "fermionic collision step: conservation root not found",
+                    ));
+                }
+                *guess = bb;
+                let eb = exp(-bb * tau);
+                for j in 0..nl {
+                    let r = a[j] + bb;
+                    let nj = if r > 0.0 {
+                        let star = a[j] / r;
+                        star + (n0[j] - star) * (ea[j] * eb)
+                    } else {
+                        n0[j]
+                    };
+                    col[j] = nj / TWO_PI;
+                }
+                Ok(())
+            }
+        }
+    }
 
     /// The AVX2 build of the block collision and the generic one give the same bits (run on
     /// a CPU with AVX2; elsewhere only the generic path exists), with and without nodes of zero

@@ -7,14 +7,14 @@
 
 use contract::Table;
 use contract::fig5::{HydroPanel, HydroRecord, Panel, Setup};
-use contract::measure::{l1_rel, skewness};
+use contract::measure::skewness;
 use hydro::{Boundary, Burgers, BurgersConfig, Grid, Limiter, Tabulated, Transport};
 use kinetic::SwapModel;
 use pipeline::{FieldError, StageContext};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::profiles::{Columns, check_cells};
+use super::profiles::{Columns, check_cells, refinement_l1};
 use crate::params::{at_least, positive, velocity_grid};
 use crate::{io, swap_model};
 
@@ -159,15 +159,7 @@ impl Fig5Hydro {
         };
         if self.resolution_check {
             let (fine, _) = solve(2 * self.n_cells, 0.5 * self.max_dt)?;
-            let diffs: Vec<f64> = profiles
-                .iter()
-                .zip(&fine)
-                .map(|(c, f)| {
-                    let r: Vec<f64> = f.chunks(2).map(|p| 0.5 * (p[0] + p[1])).collect();
-                    l1_rel(c, &r, grid.dx(), mass0)
-                })
-                .collect();
-            info.resolution_check = Some(diffs);
+            info.resolution_check = Some(refinement_l1(&profiles, &fine, grid.dx(), mass0));
             // the exact hydrodynamic profiles of panels (a-c) have zero skewness: the numerical
             // skewness must shrink under refinement (second order: by ~4)
             let fine_grid = Grid::new(0.0, setup.box_len, 2 * self.n_cells)?;

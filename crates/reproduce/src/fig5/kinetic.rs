@@ -6,14 +6,11 @@
 
 use contract::Table;
 use contract::fig5::{KineticPanel, KineticRecord, Panel, Setup};
-use contract::measure::l1_rel;
 use hydro::{Advection, Grid, Limiter, kinetic_profiles};
 use pipeline::{FieldError, StageContext};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::profiles::{Columns, check_cells};
+use super::profiles::{Columns, check_cells, refinement_l1};
 use crate::params::{at_least, positive, velocity_grid};
 use crate::{io, swap_model};
 
@@ -73,48 +70,27 @@ impl Fig5Kinetic {
     pub fn run(&self, ctx: &StageContext) -> anyhow::Result<()> {
         let setup: Setup = io::read_json(ctx, Table::Fig5Setup)?;
         check_cells(self.n_cells, &setup)?;
-        let pool = ctx.thread_pool()?;
         let grid = Grid::new(0.0, setup.box_len, self.n_cells)?;
-        let total = Panel::ALL.len() as u64;
-        let done = AtomicU64::new(0);
-        // the panels are independent: solved side by side as coarse tasks of the shared pool
-        // (a panel's many short parallel steps alone would wait on other stages' long tasks)
-        let solved: Vec<anyhow::Result<(Vec<Vec<f64>>, KineticPanel)>> = pool.install(|| {
-            Panel::ALL
-                .par_iter()
-                .map(|&panel| {
-                    let start = std::time::Instant::now();
-                    let (profiles, mut info) = self.solve(&setup, panel)?;
-                    if self.resolution_check {
-                        let finer = Fig5Kinetic {
-                            n_cells: 2 * self.n_cells,
-                            dt: 0.5 * self.dt,
-                            lambda_spacing: 0.5 * self.lambda_spacing,
-                            ..self.clone()
-                        };
-                        let (fine, _) = finer.solve(&setup, panel)?;
-                        let mass0 = grid.mass(&profiles[0]);
-                        let diffs: Vec<f64> = profiles
-                            .iter()
-                            .zip(&fine)
-                            .map(|(c, f)| {
-                                let r: Vec<f64> =
-                                    f.chunks(2).map(|q| 0.5 * (q[0] + q[1])).collect();
-                                l1_rel(c, &r, grid.dx(), mass0)
-                            })
-                            .collect();
-                        info.resolution_check = Some(diffs);
-                    }
-                    info.wall_s = start.elapsed().as_secs_f64();
-                    ctx.progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
-                    Ok((profiles, info))
-                })
-                .collect()
-        });
+        let solved = super::per_panel(ctx, |panel| {
+            let start = std::time::Instant::now();
+            let (profiles, mut info) = self.solve(&setup, panel)?;
+            if self.resolution_check {
+                let finer = Fig5Kinetic {
+                    n_cells: 2 * self.n_cells,
+                    dt: 0.5 * self.dt,
+                    lambda_spacing: 0.5 * self.lambda_spacing,
+                    ..self.clone()
+                };
+                let (fine, _) = finer.solve(&setup, panel)?;
+                let mass0 = grid.mass(&profiles[0]);
+                info.resolution_check = Some(refinement_l1(&profiles, &fine, grid.dx(), mass0));
+            }
+            info.wall_s = start.elapsed().as_secs_f64();
+            Ok((profiles, info))
+        })?;
         let mut out = Columns::default();
         let mut record = KineticRecord { panels: Vec::new() };
-        for (r, &panel) in solved.into_iter().zip(Panel::ALL.iter()) {
-            let (profiles, info) = r?;
+        for ((profiles, info), &panel) in solved.into_iter().zip(Panel::ALL.iter()) {
             record.panels.push(info);
             out.push(panel, &setup.times, &grid.centers(), &profiles);
         }

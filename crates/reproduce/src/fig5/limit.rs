@@ -20,9 +20,7 @@ use contract::measure::{coarsen, gcd, l1_rel, moments};
 use hydro::Grid;
 use pipeline::{FieldError, StageContext};
 use polars::prelude::*;
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::hydro::Fig5Hydro;
 use super::kinetic::Fig5Kinetic;
@@ -94,38 +92,26 @@ impl HydroLimit {
             resolution_check: false,
             ..ctx.params_of_producer(Table::Fig5Hydro.path())?
         };
-        let pool = ctx.thread_pool()?;
         let n_common = gcd(self.kinetic_cells, self.hydro_cells);
         let dx = self.box_len / n_common as f64;
         let xs = Grid::new(0.0, self.box_len, n_common)?.centers();
         let mass = self.n_particles as f64;
         let (mut panel, mut t, mut l1) = (vec![], vec![], vec![]);
         let (mut var_k, mut var_h, mut skew_k, mut skew_h) = (vec![], vec![], vec![], vec![]);
-        let total = Panel::ALL.len() as u64;
-        let done = AtomicU64::new(0);
-        // the panels are independent: solved side by side as coarse tasks of the shared pool
-        let solved: Vec<anyhow::Result<_>> = pool.install(|| {
-            Panel::ALL
-                .par_iter()
-                .map(|&label| {
-                    let start = std::time::Instant::now();
-                    let (kres, hres) =
-                        rayon::join(|| kin.solve(&setup, label), || hy.panel(&setup, label));
-                    let ((kp, ki), (hp, hi)) = (kres?, hres?);
-                    ctx.progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
-                    let panel = LimitPanel {
-                        panel: label,
-                        kinetic: ki,
-                        hydro: hi,
-                        wall_s: start.elapsed().as_secs_f64(),
-                    };
-                    Ok((kp, hp, panel))
-                })
-                .collect()
-        });
+        let solved = super::per_panel(ctx, |label| {
+            let start = std::time::Instant::now();
+            let (kres, hres) = rayon::join(|| kin.solve(&setup, label), || hy.panel(&setup, label));
+            let ((kp, ki), (hp, hi)) = (kres?, hres?);
+            let info = LimitPanel {
+                panel: label,
+                kinetic: ki,
+                hydro: hi,
+                wall_s: start.elapsed().as_secs_f64(),
+            };
+            Ok((kp, hp, info))
+        })?;
         let mut record = LimitRecord { panels: Vec::new() };
-        for (r, &label) in solved.into_iter().zip(Panel::ALL.iter()) {
-            let (kp, hp, info) = r?;
+        for ((kp, hp, info), &label) in solved.into_iter().zip(Panel::ALL.iter()) {
             for (m, &tm) in self.times.iter().enumerate() {
                 let kc = coarsen(&kp[m], self.kinetic_cells / n_common);
                 let hc = coarsen(&hp[m], self.hydro_cells / n_common);

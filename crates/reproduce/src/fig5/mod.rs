@@ -15,6 +15,35 @@ pub mod plot;
 pub mod profiles;
 pub mod setup;
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use contract::fig5::Panel;
+use pipeline::StageContext;
+use rayon::prelude::*;
+
+/// `solve` for every panel, the panels side by side as coarse tasks of the stage's pool (a
+/// panel's many short parallel steps, run one panel after the other, would wait on other
+/// stages' long tasks), with the stage's progress counted in panels; results in
+/// [`Panel::ALL`] order, the first error returned.
+pub fn per_panel<T: Send>(
+    ctx: &StageContext,
+    solve: impl Fn(Panel) -> anyhow::Result<T> + Sync,
+) -> anyhow::Result<Vec<T>> {
+    let total = Panel::ALL.len() as u64;
+    let done = AtomicU64::new(0);
+    let solved: Vec<anyhow::Result<T>> = ctx.thread_pool()?.install(|| {
+        Panel::ALL
+            .par_iter()
+            .map(|&panel| {
+                let r = solve(panel);
+                ctx.progress(done.fetch_add(1, Ordering::Relaxed) + 1, total);
+                r
+            })
+            .collect()
+    });
+    solved.into_iter().collect()
+}
+
 #[cfg(test)]
 mod tests {
     use contract::fig5::{Panel, Setup, md as mdcol};

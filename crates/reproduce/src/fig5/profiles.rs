@@ -4,6 +4,7 @@
 
 use anyhow::{Context as _, ensure};
 use contract::fig5::{Panel, Setup, profile as col};
+use contract::measure::{coarsen, l1_rel};
 use polars::prelude::*;
 
 use crate::io;
@@ -16,6 +17,17 @@ pub fn check_cells(n_cells: usize, setup: &Setup) -> anyhow::Result<()> {
         setup.n_bins
     );
     Ok(())
+}
+
+/// The resolution check of a theory stage: per output time, the L1 distance / `mass` between
+/// the `coarse` profiles (cell width `dx`) and the once-refined `fine` ones averaged pairwise
+/// onto the coarse cells.
+pub fn refinement_l1(coarse: &[Vec<f64>], fine: &[Vec<f64>], dx: f64, mass: f64) -> Vec<f64> {
+    coarse
+        .iter()
+        .zip(fine)
+        .map(|(c, f)| l1_rel(c, &coarsen(f, 2), dx, mass))
+        .collect()
 }
 
 /// Long-format table `panel, t, x, rho` being built.
