@@ -542,6 +542,7 @@ impl<K: StageKind> Pipeline<K> {
         );
         ctx.forced = run.forced;
         progress.println(&cap_line(format!("[{}] running: {}", s.name, run.why)));
+        progress.start(&s.name);
         let started = manifest::now_rfc3339();
         let t0 = Instant::now();
         let result = std::panic::catch_unwind(AssertUnwindSafe(|| s.kind.run(&ctx)));

@@ -31,7 +31,8 @@ pub fn cap_line(line: String) -> String {
 pub struct Progress {
     mode: Mode,
     bars: Mutex<HashMap<String, ProgressBar>>,
-    /// Stage -> (started, last printed line).
+    /// Stage -> (started, last printed line); started from [`Progress::start`], else from the
+    /// stage's first update.
     lines: Mutex<HashMap<String, (Instant, Option<Instant>)>>,
 }
 
@@ -76,6 +77,15 @@ impl Progress {
         }
     }
 
+    /// `stage` starts now: its progress reports the time since this call (without it, since
+    /// the first update, which would make a first unit of work look instantaneous).
+    pub fn start(&self, stage: &str) {
+        self.lines
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(stage.to_owned(), (Instant::now(), None));
+    }
+
     /// `stage` has done `done` of `total` units of work.
     pub fn update(&self, stage: &str, done: u64, total: u64) {
         self.update_status(stage, done, total, None);
@@ -86,9 +96,16 @@ impl Progress {
         match &self.mode {
             Mode::Hidden => {}
             Mode::Bars(m) => {
+                let started = self
+                    .lines
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .get(stage)
+                    .map(|(t, _)| t.elapsed());
                 let mut bars = self.bars.lock().unwrap_or_else(|e| e.into_inner());
                 let bar = bars.entry(stage.to_owned()).or_insert_with(|| {
-                    let b = m.add(ProgressBar::new(total));
+                    let b =
+                        m.add(ProgressBar::new(total).with_elapsed(started.unwrap_or_default()));
                     b.set_style(
                         ProgressStyle::with_template(
                             "{prefix:>20} [{bar:30}] {pos}/{len} {elapsed_precise} eta {eta} {msg}",
