@@ -88,6 +88,7 @@ pub struct CellAlgorithm {
     k_lo: i64,
     n_table: usize,
     duplicates: DuplicateRule,
+    membership: Membership,
     /// proposal law `q_k` over the table's levels (index `k - k_lo`)
     levels: AliasTable,
     /// bath mass outside the table's levels (not proposed)
@@ -112,6 +113,27 @@ pub enum DuplicateRule {
     /// Leave it: the level holds two particles until one leaves (collisions onto it stay
     /// blocked). No extra collisions; transient double occupancy of rate ∝ |v| n / l.
     Keep,
+}
+
+/// When the cell membership that blocks a step's collisions is taken.
+///
+/// The collisions of a step are simulated in continuous time inside `[0, Δt)`, but each
+/// particle is blocked by the occupations of one cell for the whole step. A particle of
+/// velocity `v` that collides at instant `τ` is at `x(τ)`, and the cell it is blocked in is
+/// that of the position at the binning instant `τ_b`, a distance `v (τ − τ_b)` away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Membership {
+    /// App. C as printed: cells from the positions at the start of the step (`τ_b = 0`). The
+    /// displacement `v τ` has mean `v Δt / 2` over the step: every particle is blocked in the
+    /// occupations a distance `v Δt / 2` behind it, an error of first order in `Δt` (an
+    /// outward-moving particle in a bump sees the denser interior: fewer accepted collisions,
+    /// faster spreading; docs/physics.md §3.5).
+    #[default]
+    StepStart,
+    /// Cells from the positions at the middle of the step (`τ_b = Δt / 2`, a Strang-type split
+    /// of streaming and collisions): the displacement `v (τ − Δt/2)` has mean zero, so the
+    /// first-order error cancels and the time-step error is of second order.
+    MidStep,
 }
 
 /// Positions, levels and scratch buffers of one realization.
@@ -220,6 +242,7 @@ impl CellAlgorithm {
             k_lo,
             n_table,
             duplicates: DuplicateRule::Rescatter,
+            membership: Membership::StepStart,
             levels,
             tail_mass,
             dv: 2.0 * std::f64::consts::PI / cell_len,
@@ -265,6 +288,21 @@ impl CellAlgorithm {
     pub fn with_duplicate_rule(mut self, rule: DuplicateRule) -> Self {
         self.duplicates = rule;
         self
+    }
+
+    /// Take cell membership at `membership` (default [`Membership::StepStart`]).
+    pub fn with_membership(mut self, membership: Membership) -> Self {
+        self.membership = membership;
+        self
+    }
+
+    /// The binning instant inside a step, `τ_b` of [`Membership`].
+    #[inline(always)]
+    fn bin_offset(&self) -> f64 {
+        match self.membership {
+            Membership::StepStart => 0.0,
+            Membership::MidStep => 0.5 * self.dt,
+        }
     }
 
     /// Box length `L = n_cells * cell_len`.
@@ -449,8 +487,10 @@ impl CellAlgorithm {
         }
     }
 
-    /// Binning and duplicate rule of one step (App. C step 2(b)); with `STREAM` the free
-    /// flight that ends the previous step ([`Self::stream`]) is done first, in the same pass.
+    /// Binning and duplicate rule of one step (App. C step 2(b)); with `STREAM` a free flight
+    /// to the binning instant is done first, in the same pass ([`Self::stream_to`]: `span` is
+    /// `dt + τ_b` after a step, the rest of the previous step and the start of this one, or `τ_b`
+    /// before the first).
     ///
     /// Incremental, with the result of [`Self::bin_full`] (step 2(b) literally: the members
     /// of every cell in particle order; a member on a level held by an earlier member is a
@@ -477,17 +517,22 @@ impl CellAlgorithm {
     /// A level outside the table (an initial state drawn from another law, or `k` set from
     /// outside), or doubly occupied levels left by Keep when the rule is Rescatter, make the
     /// step re-bin from scratch.
-    fn bin_step<const STREAM: bool, D: Redraws>(&self, s: &mut FermionicState, draws: &mut D) {
+    fn bin_step<const STREAM: bool, D: Redraws>(
+        &self,
+        s: &mut FermionicState,
+        draws: &mut D,
+        span: f64,
+    ) {
         s.cells_from_x = false;
         let rescatter = self.duplicates == DuplicateRule::Rescatter;
         if s.n_out > 0 || (rescatter && s.n_dups > 0) {
             if STREAM {
-                self.stream(s);
+                self.stream_to(s, span);
             }
             self.bin_full(s, draws);
             return;
         }
-        let nm = self.find_movers::<STREAM>(s);
+        let nm = self.find_movers::<STREAM>(s, span);
         if !self.move_particles(s, nm, rescatter) {
             // a level outside the table (set from outside): no random number used yet
             s.pending.clear();
@@ -563,14 +608,15 @@ impl CellAlgorithm {
         true
     }
 
-    /// Free flight (with `STREAM`) of all particles; the particles whose cell or level differs
+    /// Free flight (with `STREAM`, as [`Self::stream_to`]`(s, span)`) of all particles; the
+    /// particles whose cell or level differs
     /// from their last binning are listed in `movers[..returned]`, in particle order. A
     /// particle still inside its home cell (the common case) costs two comparisons with the
     /// cell's exact ends (`cell_range`); inside the cell it is inside the box, so the wrap of
     /// [`Self::stream`] would leave it unchanged.
     #[inline(never)] // once per step; keeps the profiles readable
-    fn find_movers<const STREAM: bool>(&self, s: &mut FermionicState) -> usize {
-        let (l, dt) = (self.box_len(), self.dt);
+    fn find_movers<const STREAM: bool>(&self, s: &mut FermionicState, span: f64) -> usize {
+        let (l, t_bin) = (self.box_len(), self.bin_offset());
         let n = s.x.len();
         let (x, k, t_last) = (&mut s.x[..n], &s.k[..n], &mut s.t_last[..n]);
         let (home, lev, movers) = (&s.home[..n], &s.lev[..n], &mut s.movers[..n]);
@@ -581,8 +627,8 @@ impl CellAlgorithm {
             let h = home[i] as usize;
             let mut xi = x[i];
             if STREAM {
-                xi += self.velocity(ki) * (dt - t_last[i]);
-                t_last[i] = 0.0;
+                xi += self.velocity(ki) * (span - t_last[i]);
+                t_last[i] = t_bin;
             }
             // inside its home cell (hence inside the box: no wrap) and on its recorded level
             let [lo, hi] = ranges[h];
@@ -730,8 +776,30 @@ impl CellAlgorithm {
     /// advanced to their collision instants). With [`DuplicateRule::Rescatter`] no level of
     /// any cell is doubly occupied afterwards ([`Self::pauli_violations`] is 0). Call [`Self::stream`] to finish the step.
     pub fn collide<R: Rng + ?Sized>(&self, s: &mut FermionicState, rng: &mut R) {
-        self.bin_step::<false, _>(s, &mut FromRng(&mut *rng));
+        self.bin_first(s, rng);
         self.collide_step(s, rng);
+    }
+
+    /// Binning of a step that follows no collision phase (positions at the step's start):
+    /// with [`Membership::MidStep`] the particles first fly to the middle of the step.
+    fn bin_first<R: Rng + ?Sized>(&self, s: &mut FermionicState, rng: &mut R) {
+        match self.membership {
+            Membership::StepStart => self.bin_step::<false, _>(s, &mut FromRng(&mut *rng), 0.0),
+            Membership::MidStep => {
+                self.bin_step::<true, _>(s, &mut FromRng(&mut *rng), self.bin_offset())
+            }
+        }
+    }
+
+    /// Free flight of every particle from its instant `t_last` to the instant `span` after
+    /// the start of the step that `t_last` refers to, then the periodic wrap; `t_last` becomes
+    /// the binning instant of the next collision phase ([`Membership`]).
+    fn stream_to(&self, s: &mut FermionicState, span: f64) {
+        let (l, t_bin) = (self.box_len(), self.bin_offset());
+        for ((x, &k), t) in s.x.iter_mut().zip(&s.k).zip(s.t_last.iter_mut()) {
+            *x = wrap(*x + self.velocity(k) * (span - *t), l);
+            *t = t_bin;
+        }
     }
 
     /// Free flight to the end of the step and periodic wrap.
@@ -796,11 +864,12 @@ impl CellAlgorithm {
             // same arithmetic as repeated `step`: the streaming that ends a step is fused with
             // the binning of the next one, and done on its own before a record
             if done < steps {
-                self.bin_step::<false, _>(s, &mut FromRng(&mut *rng));
+                self.bin_first(s, rng);
                 self.collide_step(s, rng);
                 done += 1;
+                let span = self.dt + self.bin_offset();
                 while done < steps {
-                    self.bin_step::<true, _>(s, &mut FromRng(&mut *rng));
+                    self.bin_step::<true, _>(s, &mut FromRng(&mut *rng), span);
                     self.collide_step(s, rng);
                     done += 1;
                 }
@@ -1101,7 +1170,12 @@ mod tests {
     /// resolved at the next step; the particle number is conserved.
     #[test]
     fn pauli_never_violated_after_collisions() {
-        let a = algo(3.0, 60, 0.2);
+        for membership in [Membership::StepStart, Membership::MidStep] {
+            pauli_never_violated(algo(3.0, 60, 0.2).with_membership(membership));
+        }
+    }
+
+    fn pauli_never_violated(a: CellAlgorithm) {
         let mut rng = realization_rng(5, 0);
         // ~7 particles per cell of 3 length units: n ~ 0.5 at the bath peaks
         let x: Vec<f64> = (0..400)
@@ -1183,8 +1257,15 @@ mod tests {
     /// `run` (streaming fused with cell counting) is bit-identical to repeated `step`.
     #[test]
     fn run_equals_repeated_steps() {
-        for rule in [DuplicateRule::Rescatter, DuplicateRule::Keep] {
-            let a = algo(3.0, 60, 0.2).with_duplicate_rule(rule);
+        for (rule, membership) in [
+            (DuplicateRule::Rescatter, Membership::StepStart),
+            (DuplicateRule::Keep, Membership::StepStart),
+            (DuplicateRule::Rescatter, Membership::MidStep),
+            (DuplicateRule::Keep, Membership::MidStep),
+        ] {
+            let a = algo(3.0, 60, 0.2)
+                .with_duplicate_rule(rule)
+                .with_membership(membership);
             let mut rng = realization_rng(9, 0);
             let x: Vec<f64> = (0..400)
                 .map(|_| rng.random::<f64>() * a.box_len())
@@ -1196,8 +1277,20 @@ mod tests {
                 a.step(&mut s1, &mut r1);
             }
             a.run(&mut s2, &[4.0, 10.0], &mut rng, |_, _| {}).unwrap();
-            assert_eq!((s1.x, s1.k, s1.counters), (s2.x, s2.k, s2.counters));
             assert!(s1.counters.duplicates > 0);
+            assert_eq!((&s1.k, s1.counters), (&s2.k, s2.counters), "{membership:?}");
+            if membership == Membership::StepStart {
+                assert_eq!(s1.x, s2.x);
+            } else {
+                // `run` flies from mid-step to mid-step in one addition, `step` ends every
+                // step at its end (two additions, a wrap between): the same law, positions
+                // equal to round-off (the same cells and levels: the same counters above)
+                let l = a.box_len();
+                for (x1, x2) in s1.x.iter().zip(&s2.x) {
+                    let d = wrap(x1 - x2 + 0.5 * l, l) - 0.5 * l;
+                    assert!(d.abs() < 1e-9, "{x1} vs {x2}");
+                }
+            }
         }
     }
 
@@ -1322,9 +1415,9 @@ mod tests {
                 full += usize::from(s.n_out > 0 || step == 100);
                 let c0 = s.counters;
                 if fused {
-                    a.bin_step::<true, _>(&mut s, &mut Keyed(step));
+                    a.bin_step::<true, _>(&mut s, &mut Keyed(step), a.dt);
                 } else {
-                    a.bin_step::<false, _>(&mut s, &mut Keyed(step));
+                    a.bin_step::<false, _>(&mut s, &mut Keyed(step), 0.0);
                 }
                 let (d, r) = scan_reference(&a, &reference.x, &mut reference.k, &mut Keyed(step));
                 assert_eq!(s.x, reference.x, "step {step}");

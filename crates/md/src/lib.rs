@@ -29,7 +29,7 @@ pub use ensemble::{
     run_shard,
 };
 pub use fermionic::{
-    CellAlgorithm, CellCounters, DuplicateRule, FermionicState, LatticeStationary,
+    CellAlgorithm, CellCounters, DuplicateRule, FermionicState, LatticeStationary, Membership,
     canonical_occupations,
 };
 pub use sampler::{AliasTable, HalfWords, MixtureSampler};

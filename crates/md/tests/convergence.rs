@@ -11,7 +11,7 @@
 
 use md::{
     CellAlgorithm, CellCounters, DuplicateRule, GaussianBump, LatticeStationary, MeanSem,
-    MixtureSampler, Shard, canonical_occupations, run_shard,
+    Membership, MixtureSampler, Shard, canonical_occupations, run_shard,
 };
 use rand::Rng;
 
@@ -152,11 +152,23 @@ fn spreading_dt_effect_vs_density() {
 /// and its increment over the same realization's initial value (the initial sampling noise
 /// cancels in the increment).
 fn spreading(l: f64, dt: f64, r: usize, rule: DuplicateRule) -> (MeanSem, CellCounters) {
+    spreading_with(l, dt, r, rule, Membership::StepStart)
+}
+
+/// [`spreading`] with cell membership taken at `membership`.
+fn spreading_with(
+    l: f64,
+    dt: f64,
+    r: usize,
+    rule: DuplicateRule,
+    membership: Membership,
+) -> (MeanSem, CellCounters) {
     let bath = common::bragg(6.0, 5.9, 1.0);
     let len = 800.0;
     let algo = CellAlgorithm::new(GAMMA, RHO_B, bath, l, (len / l).round() as usize, dt)
         .unwrap()
-        .with_duplicate_rule(rule);
+        .with_duplicate_rule(rule)
+        .with_membership(membership);
     let rows = bump_spreading(&algo, 400, r, 23);
     let mut c = CellCounters::default();
     rows.iter().for_each(|r| c += r.1);
@@ -165,6 +177,45 @@ fn spreading(l: f64, dt: f64, r: usize, rule: DuplicateRule) -> (MeanSem, CellCo
         .map(|(var, _)| vec![var[1], var[1] - var[0]])
         .collect();
     (MeanSem::from_rows(&obs), c)
+}
+
+/// The time-step error of the spreading is the binning lag of App. C's step (docs/physics.md
+/// §3.5): with membership at the step's start the increment of `<(x - 400)²>` over t = 20 of a
+/// bump at peak density 2 (l = 20) has a first-order term in dt; with membership at mid-step
+/// it cancels. Prints the increments for dt = 0.4 ... 0.025 and a weighted fit
+/// `c0 + c1 dt + c2 dt²` per variant, and asserts, with the ensemble's error bars: `c1 > 0` at
+/// more than 5 sigma for `StepStart`, `c1` within 3 sigma of zero for `MidStep`, and the two
+/// dt -> 0 limits `c0` equal within 3 sigma.
+#[test]
+#[ignore = "heavy (about 2 min on 2 cores): cargo test --release -p md --test convergence -- --ignored --nocapture time_step_error_is_the_binning_lag"]
+fn time_step_error_is_the_binning_lag() {
+    let dts = [0.4, 0.3, 0.2, 0.1, 0.05, 0.025];
+    let r = 8192;
+    let mut fits = Vec::new();
+    for membership in [Membership::StepStart, Membership::MidStep] {
+        let pts: Vec<(f64, f64, f64)> = dts
+            .iter()
+            .map(|&dt| {
+                let (s, _) = spreading_with(20.0, dt, r, DuplicateRule::Rescatter, membership);
+                println!(
+                    "{membership:?}, dt = {dt:5.3}: increment {:.1} ± {:.1}",
+                    s.mean[1], s.sem[1]
+                );
+                (dt, s.mean[1], s.sem[1])
+            })
+            .collect();
+        let fit = common::weighted_poly(&pts, 2);
+        println!(
+            "{membership:?}: increment = {:.1} ± {:.1} + dt ({:.1} ± {:.1}) + dt² ({:.0} ± {:.0}), chi2/dof {:.2}",
+            fit.coef[0], fit.sem[0], fit.coef[1], fit.sem[1], fit.coef[2], fit.sem[2], fit.chi2_dof
+        );
+        fits.push(fit);
+    }
+    let (start, mid) = (&fits[0], &fits[1]);
+    assert!(start.coef[1] > 5.0 * start.sem[1], "{start:?}");
+    assert!(mid.coef[1].abs() < 3.0 * mid.sem[1], "{mid:?}");
+    let dz = (start.coef[0] - mid.coef[0]) / start.sem[0].hypot(mid.sem[0]);
+    assert!(dz.abs() < 3.0, "dt -> 0 limits differ by {dz:.1} sigma");
 }
 
 fn rates(c: &CellCounters) -> (f64, f64) {
@@ -335,4 +386,88 @@ fn fig5_fermionic_panel_cost() {
         c.duplicates as f64 / c.particle_steps as f64,
         c.duplicates as f64 / c.accepted as f64
     );
+}
+
+/// The Fig. 5 panel d system (N = 1600, box 4000, bump std 320 at 2600, asymmetric bath):
+/// ensemble centroid and variance at t = 100, 200, 400 for a ladder of cell lengths, time
+/// steps, duplicate rules and memberships, to compare with the kinetic solution of (39)
+/// (docs/physics.md §3.5 quotes the table). `MD_LADDER_REALIZATIONS` (default 200) per row.
+#[test]
+#[ignore = "heavy (about 10 min on 2 cores): cargo test --release -p md --test convergence -- --ignored --nocapture fig5_panel_d_ladder"]
+fn fig5_panel_d_ladder() {
+    let bath = common::bragg(6.0, 5.9, 0.3);
+    let r: usize = std::env::var("MD_LADDER_REALIZATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    let bump = GaussianBump {
+        n: 1600,
+        center: 2600.0,
+        width: 320.0,
+    };
+    let times = [0.0, 100.0, 200.0, 400.0];
+    let rows: Vec<(f64, f64, DuplicateRule, Membership)> = std::env::var("MD_LADDER_ROWS")
+        .ok()
+        .map(|v| {
+            v.split(';')
+                .map(|row| {
+                    let f: Vec<&str> = row.split(',').collect();
+                    let rule = match f[2] {
+                        "keep" => DuplicateRule::Keep,
+                        _ => DuplicateRule::Rescatter,
+                    };
+                    let m = match f[3] {
+                        "mid" => Membership::MidStep,
+                        _ => Membership::StepStart,
+                    };
+                    (f[0].parse().unwrap(), f[1].parse().unwrap(), rule, m)
+                })
+                .collect()
+        })
+        .unwrap_or_else(|| {
+            let mut v = vec![(20.0, 0.2, DuplicateRule::Rescatter, Membership::StepStart)];
+            for l in [20.0, 40.0, 80.0] {
+                for rule in [DuplicateRule::Rescatter, DuplicateRule::Keep] {
+                    v.push((l, 0.2, rule, Membership::MidStep));
+                }
+            }
+            v
+        });
+    println!("l, dt, rule, membership | t: centroid ± sem, variance ± sem | dup/particle-step");
+    for (l, dt, rule, membership) in rows {
+        let algo = CellAlgorithm::new(GAMMA, RHO_B, bath.clone(), l, (4000.0 / l) as usize, dt)
+            .unwrap()
+            .with_duplicate_rule(rule)
+            .with_membership(membership);
+        let out = run_shard(r, Shard::WHOLE, 5, |_, rng| {
+            let x: Vec<f64> = (0..bump.n).map(|_| bump.sample(rng)).collect();
+            let mut s = algo.init_local_stationary(x, 20.0, rng);
+            let mut obs = vec![0.0; 2 * times.len()];
+            algo.run(&mut s, &times, rng, |m, st| {
+                let n = st.x.len() as f64;
+                let c = st.x.iter().sum::<f64>() / n;
+                obs[2 * m] = c;
+                obs[2 * m + 1] = st.x.iter().map(|x| (x - c).powi(2)).sum::<f64>() / n;
+            })
+            .unwrap();
+            (obs, s.counters)
+        })
+        .unwrap()
+        .rows;
+        let mut c = CellCounters::default();
+        out.iter().for_each(|r| c += r.1);
+        let obs: Vec<Vec<f64>> = out.into_iter().map(|r| r.0).collect();
+        let ms = MeanSem::from_rows(&obs);
+        let mut line = format!("{l:4.0}, {dt:5.3}, {rule:?}, {membership:?} |");
+        for (m, t) in times.iter().enumerate().skip(1) {
+            line += &format!(
+                " t={t}: {:.2} ± {:.2}, {:.0} ± {:.0};",
+                ms.mean[2 * m],
+                ms.sem[2 * m],
+                ms.mean[2 * m + 1],
+                ms.sem[2 * m + 1]
+            );
+        }
+        println!("{line} {:.2e}", rates(&c).0);
+    }
 }

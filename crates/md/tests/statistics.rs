@@ -11,7 +11,7 @@
 //! * determinism: bit-identical ensembles for 1, 2, 3 threads and for 3 merged shards.
 
 use md::{
-    Bins, CellAlgorithm, GaussianBump, JumpProcess, LatticeStationary, MeanSem, Shard,
+    Bins, CellAlgorithm, GaussianBump, JumpProcess, LatticeStationary, MeanSem, Membership, Shard,
     canonical_occupations, merge_shards, run_shard,
 };
 use rand::Rng;
@@ -324,8 +324,14 @@ fn single_fermion_is_exact_jump_process_at_any_dt() {
     let times = [4.0, 12.0];
     let r = 20_000;
     let mut z_all = vec![];
-    for dt in [0.4, 0.05] {
-        let algo = CellAlgorithm::new(0.08, 50.0, bath.clone(), l, (len / l) as usize, dt).unwrap();
+    for (dt, membership) in [
+        (0.4, Membership::StepStart),
+        (0.05, Membership::StepStart),
+        (0.4, Membership::MidStep),
+    ] {
+        let algo = CellAlgorithm::new(0.08, 50.0, bath.clone(), l, (len / l) as usize, dt)
+            .unwrap()
+            .with_membership(membership);
         let rate = algo.rate();
         let m2 = common::lattice_second_moment(&algo);
         let rows = run_shard(r, Shard::WHOLE, 41, |_, rng| {
@@ -346,7 +352,7 @@ fn single_fermion_is_exact_jump_process_at_any_dt() {
             let exact = 2.0 * m2 * (t / rate - (1.0 - (-rate * t).exp()) / (rate * rate));
             let z = (ms.mean[m] - exact) / ms.sem[m];
             println!(
-                "single fermion, dt = {dt}: <dx²>({t}) = {:.3} ± {:.3}, exact {exact:.3}, z = {z:+.2}",
+                "single fermion, dt = {dt}, {membership:?}: <dx²>({t}) = {:.3} ± {:.3}, exact {exact:.3}, z = {z:+.2}",
                 ms.mean[m], ms.sem[m]
             );
             z_all.push(z);
