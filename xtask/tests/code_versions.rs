@@ -136,7 +136,14 @@ fn editing_a_physics_crate_reruns_only_the_stages_using_it() {
     // uses md: a code dependency the scanner sees
     assert_eq!(
         md,
-        ["fig2", "fig2_md", "fig5", "fig5_md", "stationary_states"]
+        [
+            "fig2",
+            "fig2_md",
+            "fig5",
+            "fig5_md",
+            "fig5_md_converged",
+            "stationary_states"
+        ]
     );
 }
 

@@ -63,6 +63,17 @@ impl DuplicateRule {
 }
 
 category! {
+    /// When the cell membership that blocks a step's collisions is taken (docs/physics.md §3.5):
+    /// App. C bins at the step's start, which makes an error of first order in dt.
+    Membership {
+        /// App. C as printed: cells from the positions at the step's start
+        StepStart = "step_start",
+        /// cells from the positions at mid-step: the first-order error cancels
+        MidStep = "mid_step",
+    }
+}
+
+category! {
     /// Which App. C setting the audit rerun of the fermionic panels changes.
     AuditKind {
         /// the other duplicate rule
@@ -142,6 +153,17 @@ pub mod md_audit {
     pub const DIFF_MEAN: &str = "diff_mean";
     /// its standard error (paired: the spread of `d_i` over the realizations)
     pub const DIFF_SEM: &str = "diff_sem";
+}
+
+/// Columns of [`crate::Table::Fig5MdConverged`]: one row per (panel, 1/l, t, bin). The rows of
+/// `1/l = 0` are the extrapolation l -> infinity, a linear combination of the ladder's profiles
+/// taken per realization (the ladder's ensembles share their seeds, so realization `i` of every
+/// cell length starts from the same positions), with the standard error of that combination
+/// over the realizations.
+pub mod md_converged {
+    pub use super::md::{PANEL, RHO_MEAN, RHO_SEM, T, X};
+    /// inverse cell length 1/l of the ensemble; 0 for the extrapolation
+    pub const INV_CELL_LEN: &str = "inv_cell_len";
 }
 
 /// Columns of [`crate::Table::Fig5Hydro`] and [`crate::Table::Fig5Kinetic`]: one row per
@@ -241,6 +263,34 @@ impl MdRecord {
 
 impl Record for MdRecord {
     const KEY: &'static str = "fig5_md";
+}
+
+/// One ensemble of the converged cell algorithm's ladder.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConvergedRun {
+    pub cell_len: f64,
+    /// `audit` is `None`; the seed is the panel's for every cell length
+    pub run: MdRun,
+}
+
+/// Provenance of the `fig5_md_converged` stage: the fermionic panels by the cell algorithm with
+/// mid-step binning on a ladder of cell lengths, extrapolated linearly in 1/l.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MdConvergedRecord {
+    pub realizations: usize,
+    pub seed: u64,
+    pub cell_lens: Vec<f64>,
+    pub dt: f64,
+    pub membership: Membership,
+    pub duplicate_rule: DuplicateRule,
+    /// the weights `w_l` of the extrapolated profile `sum_l w_l rho_l` (least-squares line in
+    /// 1/l through the ladder, evaluated at 1/l = 0; they sum to 1), in the order of `cell_lens`
+    pub weights: Vec<f64>,
+    pub runs: Vec<ConvergedRun>,
+}
+
+impl Record for MdConvergedRecord {
+    const KEY: &'static str = "fig5_md_converged";
 }
 
 /// One panel of the kinetic solver.

@@ -46,6 +46,9 @@ pub enum Table {
     Fig5Md,
     /// Fig. 5 fermionic panels rerun with one App. C setting changed ([`fig5::md_audit`]).
     Fig5MdAudit,
+    /// Fig. 5 fermionic panels by the converged cell algorithm: a ladder of cell lengths and
+    /// its extrapolation to l -> infinity ([`fig5::md_converged`] columns).
+    Fig5MdConverged,
     /// Fig. 5 hydrodynamic profiles ([`fig5::profile`] columns).
     Fig5Hydro,
     /// Fig. 5 kinetic-equation profiles ([`fig5::profile`] columns).
@@ -65,7 +68,7 @@ pub enum Table {
 }
 
 impl Table {
-    pub const ALL: [Table; 15] = [
+    pub const ALL: [Table; 16] = [
         Table::SwapModel,
         Table::Transport,
         Table::Fig2Energy,
@@ -73,6 +76,7 @@ impl Table {
         Table::Fig5Setup,
         Table::Fig5Md,
         Table::Fig5MdAudit,
+        Table::Fig5MdConverged,
         Table::Fig5Hydro,
         Table::Fig5Kinetic,
         Table::HydroLimit,
@@ -93,6 +97,7 @@ impl Table {
             Table::Fig5Setup => "data/{profile}/fig5_setup.json",
             Table::Fig5Md => "data/{profile}/fig5_md.parquet",
             Table::Fig5MdAudit => "data/{profile}/fig5_md_audit.parquet",
+            Table::Fig5MdConverged => "data/{profile}/fig5_md_converged.parquet",
             Table::Fig5Hydro => "data/{profile}/fig5_hydro.parquet",
             Table::Fig5Kinetic => "data/{profile}/fig5_kinetic.parquet",
             Table::HydroLimit => "data/{profile}/hydro_limit.parquet",
@@ -112,6 +117,7 @@ impl Table {
             Table::Fig5Setup
             | Table::Fig5Md
             | Table::Fig5MdAudit
+            | Table::Fig5MdConverged
             | Table::Fig5Hydro
             | Table::Fig5Kinetic
             | Table::HydroLimit => Figure::Fig5,

@@ -53,6 +53,9 @@ pub enum Kind {
     Fig5Setup(fig5::setup::Fig5Setup),
     /// Fig. 5 MD density profiles and the App. C audit reruns, [`fig5::md`].
     Fig5Md(fig5::md::Fig5Md),
+    /// Fig. 5 fermionic panels by the converged cell algorithm (a ladder in l, extrapolated),
+    /// [`fig5::md_converged`].
+    Fig5MdConverged(fig5::md_converged::Fig5MdConverged),
     /// Fig. 5 hydrodynamic curves, eq. (2), [`fig5::hydro`].
     Fig5Hydro(fig5::hydro::Fig5Hydro),
     /// Fig. 5 kinetic-equation curves, eqs. (38)/(39), [`fig5::kinetic`].
@@ -100,6 +103,7 @@ impl StageKind for Kind {
             Kind::Fig2(p) => p.validate(),
             Kind::Fig5Setup(p) => p.validate(),
             Kind::Fig5Md(p) => p.validate(),
+            Kind::Fig5MdConverged(p) => p.validate(),
             Kind::Fig5Hydro(p) => p.validate(),
             Kind::Fig5Kinetic(p) => p.validate(),
             Kind::HydroLimit(p) => p.validate(),
@@ -123,6 +127,7 @@ impl StageKind for Kind {
             Kind::Fig2(_) => Figure::Fig2.files(),
             Kind::Fig5Setup(_) => tables(&[Table::Fig5Setup]),
             Kind::Fig5Md(_) => tables(&[Table::Fig5Md, Table::Fig5MdAudit]),
+            Kind::Fig5MdConverged(_) => tables(&[Table::Fig5MdConverged]),
             Kind::Fig5Hydro(_) => tables(&[Table::Fig5Hydro]),
             Kind::Fig5Kinetic(_) => tables(&[Table::Fig5Kinetic]),
             Kind::HydroLimit(_) => tables(&[Table::HydroLimit]),
@@ -151,12 +156,16 @@ impl StageKind for Kind {
             Kind::TransportSwap(_) | Kind::Fig5Setup(_) => &[Table::SwapModel],
             Kind::Fig4(_) => &[Table::Transport],
             Kind::Fig2(_) => &[Table::Fig2Energy, Table::Fig2Velocities],
-            Kind::Fig5Md(_) | Kind::Fig5Hydro(_) | Kind::Fig5Kinetic(_) => &[Table::Fig5Setup],
+            Kind::Fig5Md(_)
+            | Kind::Fig5MdConverged(_)
+            | Kind::Fig5Hydro(_)
+            | Kind::Fig5Kinetic(_) => &[Table::Fig5Setup],
             // the kinetic and hydro stages' parameters set its numerics
             Kind::HydroLimit(_) => &[Table::Fig5Setup, Table::Fig5Kinetic, Table::Fig5Hydro],
             Kind::Fig5(_) => &[
                 Table::Fig5Setup,
                 Table::Fig5Md,
+                Table::Fig5MdConverged,
                 Table::Fig5Hydro,
                 Table::Fig5Kinetic,
             ],
@@ -189,6 +198,7 @@ impl StageKind for Kind {
             Kind::Fig2(_) => "reproduce/fig2/plot.rs",
             Kind::Fig5Setup(_) => "reproduce/fig5/setup.rs",
             Kind::Fig5Md(_) => "reproduce/fig5/md.rs",
+            Kind::Fig5MdConverged(_) => "reproduce/fig5/md_converged.rs",
             Kind::Fig5Hydro(_) => "reproduce/fig5/hydro.rs",
             Kind::Fig5Kinetic(_) => "reproduce/fig5/kinetic.rs",
             Kind::HydroLimit(_) => "reproduce/fig5/limit.rs",
@@ -215,6 +225,7 @@ impl StageKind for Kind {
             Kind::Fig2(p) => p.run(ctx),
             Kind::Fig5Setup(p) => p.run(ctx),
             Kind::Fig5Md(p) => p.run(ctx),
+            Kind::Fig5MdConverged(p) => p.run(ctx),
             Kind::Fig5Hydro(p) => p.run(ctx),
             Kind::Fig5Kinetic(p) => p.run(ctx),
             Kind::HydroLimit(p) => p.run(ctx),
@@ -245,8 +256,9 @@ impl Kind {
         match self {
             Kind::Fig2Md(p) => p.run_task(ctx, chunk, task),
             Kind::Fig5Md(p) => p.run_task(ctx, chunk, task),
+            Kind::Fig5MdConverged(p) => p.run_task(ctx, chunk, task),
             _ => anyhow::bail!(
-                "stage `{}` has no ensembles: only ensemble stages (fig2_md, fig5_md) run as array tasks",
+                "stage `{}` has no ensembles: only ensemble stages (fig2_md, fig5_md, fig5_md_converged) run as array tasks",
                 ctx.name()
             ),
         }

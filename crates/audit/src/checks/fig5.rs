@@ -7,7 +7,10 @@ use std::collections::BTreeMap;
 
 use anyhow::Context as _;
 use contract::Table;
-use contract::fig5::{AuditKind, MdRecord, Panel, Setup, md as col, md_audit as acol, profile};
+use contract::fig5::{
+    AuditKind, MdConvergedRecord, MdRecord, Panel, Setup, md as col, md_audit as acol,
+    md_converged as ccol, profile,
+};
 use contract::frame::{column_cat, column_f64, column_str};
 use polars::prelude::DataFrame;
 
@@ -21,18 +24,28 @@ use crate::{Data, stats};
 type Profiles = BTreeMap<(String, u64), (Vec<f64>, Vec<f64>)>;
 
 fn profiles(df: &DataFrame, value: &str) -> anyhow::Result<Profiles> {
+    profiles_where(df, value, |_| true)
+}
+
+/// [`profiles`] of the rows `keep` accepts.
+fn profiles_where(
+    df: &DataFrame,
+    value: &str,
+    keep: impl Fn(usize) -> bool,
+) -> anyhow::Result<Profiles> {
     let p: Vec<Panel> = column_cat(df, col::PANEL)?;
     let t = column_f64(df, col::T)?;
     let x = column_f64(df, col::X)?;
     let v = column_f64(df, value)?;
-    let keys: Vec<(String, u64)> = p
+    let rows: Vec<usize> = (0..p.len()).filter(|&i| keep(i)).collect();
+    let keys: Vec<(String, u64)> = rows
         .iter()
-        .map(|p| p.as_str().to_owned())
-        .zip(t.iter().map(|t| t.to_bits()))
+        .map(|&i| (p[i].as_str().to_owned(), t[i].to_bits()))
         .collect();
     Ok(groups(&keys)
         .into_iter()
-        .map(|(k, mut idx)| {
+        .map(|(k, idx)| {
+            let mut idx: Vec<usize> = idx.iter().map(|&j| rows[j]).collect();
             sort_by_first(&mut idx, &x);
             (k, (pick(&x, &idx), pick(&v, &idx)))
         })
@@ -148,6 +161,7 @@ pub fn checks(data: &Data, summary: &mut Summary, out: &mut Vec<Check>) -> anyho
     }
 
     let Some(kin) = &kin else { return Ok(()) };
+    converged_vs_kinetic(data, kin, box_len, summary, out)?;
     // chi-square of MD vs kinetic per (panel, t): Bonferroni over all tests, family alpha 0.01
     let n_tests = mdm.len();
     let alpha = 0.01 / n_tests as f64;
@@ -474,4 +488,130 @@ fn algorithm_audit(
         }
     }
     Ok(dependence)
+}
+
+/// The converged cell algorithm (stage `fig5_md_converged`, issue 14): the fermionic panels
+/// extrapolated to 1/l = 0 against the kinetic solution of (39), by the ensemble chi-square of
+/// the extrapolated profile with its own per-realization errors, at every output time (family
+/// significance 0.01 over the (panel, t) tested here). The statistic also gives the ladder:
+/// centroid minus the kinetic one at the last time, per cell length and extrapolated.
+fn converged_vs_kinetic(
+    data: &Data,
+    kin: &Profiles,
+    box_len: f64,
+    summary: &mut Summary,
+    out: &mut Vec<Check>,
+) -> anyhow::Result<()> {
+    let Some(df) = data.read(Table::Fig5MdConverged)? else {
+        return Ok(());
+    };
+    let record: MdConvergedRecord = data.record(Table::Fig5MdConverged)?;
+    let files = format!(
+        "{}, {}",
+        data.rel(Table::Fig5MdConverged),
+        data.rel(Table::Fig5Kinetic)
+    );
+    let inv_l = column_f64(&df, ccol::INV_CELL_LEN)?;
+    let limit_mean = profiles_where(&df, ccol::RHO_MEAN, |i| inv_l[i] == 0.0)?;
+    let limit_sem = profiles_where(&df, ccol::RHO_SEM, |i| inv_l[i] == 0.0)?;
+    let ladder: Vec<(f64, Profiles)> = record
+        .cell_lens
+        .iter()
+        .map(|&l| {
+            Ok((
+                l,
+                profiles_where(&df, ccol::RHO_MEAN, |i| inv_l[i] == 1.0 / l)?,
+            ))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let n_tests = limit_mean.len();
+    let alpha = 0.01 / n_tests as f64;
+    // per panel: (min p, where), the last time
+    let mut per_panel: BTreeMap<String, (f64, String, u64, usize)> = BTreeMap::new();
+    for (key, (x, r)) in &limit_mean {
+        let (panel, tb) = key;
+        let t = f64::from_bits(*tb);
+        let Some((_, kr)) = kin.get(key) else {
+            anyhow::bail!("no kinetic profile for panel {panel} t={t}")
+        };
+        anyhow::ensure!(
+            kr.len() % r.len() == 0,
+            "kinetic grid is not a multiple of the MD bins"
+        );
+        let kb = stats::coarsen(kr, kr.len() / r.len());
+        let bin_width = box_len / r.len() as f64;
+        let counts: Vec<f64> = kb.iter().map(|k| k * bin_width).collect();
+        let sem = &limit_sem[key].1;
+        let c = stats::ensemble_chi2(
+            r,
+            sem,
+            &kb,
+            &counts,
+            record.realizations,
+            stats::MIN_EXPECTED_COUNT,
+            1,
+        );
+        let m = stats::moments(x, r, box_len);
+        let e = stats::moments_sem(x, r, sem, box_len);
+        for (q, name) in ["mass", "mean", "variance", "skewness"].iter().enumerate() {
+            summary.put(
+                "fig5",
+                format!("md_converged[{panel},t={t}].{name}"),
+                Quantity::stochastic(m[q], e[q]),
+            );
+        }
+        summary.put(
+            "fig5",
+            format!("chi2_md_converged_vs_kinetic[{panel},t={t}]"),
+            Quantity::stochastic(c.chi2 / c.dof as f64, (2.0 / c.dof as f64).sqrt()),
+        );
+        let entry = per_panel
+            .entry(panel.clone())
+            .or_insert((1.0, String::new(), 0, 0));
+        if c.p_value <= entry.0 {
+            (entry.0, entry.1) = (c.p_value, format!("t={t} chi2={:.1}/{}", c.chi2, c.dof));
+        }
+        if t >= f64::from_bits(entry.2) {
+            entry.2 = *tb;
+        }
+        entry.3 += 1;
+    }
+    for (panel, (pmin, at, last, n)) in per_panel {
+        let key = (panel.clone(), last);
+        let t = f64::from_bits(last);
+        let centroid = |p: &Profiles| p.get(&key).map(|(x, r)| stats::moments(x, r, box_len)[1]);
+        let k = centroid(kin).context("kinetic profile at the last time")?;
+        let shift = |c: f64| ((c - k) + 0.5 * box_len).rem_euclid(box_len) - 0.5 * box_len;
+        let mut steps: Vec<String> = ladder
+            .iter()
+            .filter_map(|(l, p)| centroid(p).map(|c| format!("l={l}: {:+.2}", shift(c))))
+            .collect();
+        let (x, r) = &limit_mean[&key];
+        let c_lim = stats::moments(x, r, box_len)[1];
+        let e_lim = stats::moments_sem(x, r, &limit_sem[&key].1, box_len)[1];
+        steps.push(format!("l->inf: {:+.2} +- {e_lim:.2}", shift(c_lim)));
+        out.push(
+            Check::new(
+                &[Claim::Fig5, Claim::AppC],
+                format!("fig5.md_converged_vs_kinetic_chi2[{panel}]"),
+                format!(
+                    "min p = {pmin:.3e} over {n} times (at {at}); centroid - kinetic at t={t}: {}",
+                    steps.join(", ")
+                ),
+                Rule::AtLeast {
+                    what: "min p",
+                    value: pmin,
+                    bound: alpha,
+                },
+                files.as_str(),
+            )
+            .with_note(format!(
+                "cell algorithm binned at {}, rule `{}`, dt = {}, extrapolated in 1/l; 0.01 / {n_tests} tests",
+                record.membership.as_str().replace('_', "-"),
+                record.duplicate_rule,
+                record.dt
+            )),
+        );
+    }
+    Ok(())
 }

@@ -11,8 +11,8 @@
 use anyhow::ensure;
 use contract::Table;
 use contract::fig5::{
-    AuditKind, CellCounters, DuplicateRule, MdRecord, MdRun, PairingGain, Panel, Setup, md as col,
-    md_audit as acol,
+    AuditKind, CellCounters, DuplicateRule, MdRecord, MdRun, Membership, PairingGain, Panel, Setup,
+    md as col, md_audit as acol,
 };
 use md::{Bins, CellAlgorithm, GaussianBump, JumpProcess, MeanSem, MixtureSampler, RealizationRng};
 use ndarray::{Array2, Ix2};
@@ -49,31 +49,37 @@ pub struct Fig5Md {
 }
 
 /// The profiles of one ensemble: mean and standard error per (time, bin).
-struct Ensemble {
-    stats: MeanSem<Ix2>,
-    run: MdRun,
+pub(super) struct Ensemble {
+    pub(super) stats: MeanSem<Ix2>,
+    pub(super) run: MdRun,
 }
 
 /// Long-format columns `panel, t, x, rho_mean, rho_sem` being built.
 #[derive(Default)]
-struct Rows {
-    panel: Vec<&'static str>,
-    t: Vec<f64>,
-    x: Vec<f64>,
-    mean: Vec<f64>,
-    sem: Vec<f64>,
+pub(super) struct Rows {
+    pub(super) panel: Vec<&'static str>,
+    pub(super) t: Vec<f64>,
+    pub(super) x: Vec<f64>,
+    pub(super) mean: Vec<f64>,
+    pub(super) sem: Vec<f64>,
 }
 
 impl Rows {
     /// Append one ensemble's profiles (time-major); returns the number of rows added.
-    fn push(&mut self, e: &Ensemble, panel: Panel, times: &[f64], centers: &[f64]) -> usize {
+    pub(super) fn push(
+        &mut self,
+        stats: &MeanSem<Ix2>,
+        panel: Panel,
+        times: &[f64],
+        centers: &[f64],
+    ) -> usize {
         for (m, &tm) in times.iter().enumerate() {
             for (b, &xc) in centers.iter().enumerate() {
                 self.panel.push(panel.as_str());
                 self.t.push(tm);
                 self.x.push(xc);
-                self.mean.push(e.stats.mean[[m, b]]);
-                self.sem.push(e.stats.sem[[m, b]]);
+                self.mean.push(stats.mean[[m, b]]);
+                self.sem.push(stats.sem[[m, b]]);
             }
         }
         times.len() * centers.len()
@@ -138,33 +144,20 @@ impl Fig5Md {
         rule: DuplicateRule,
         dt: f64,
     ) -> anyhow::Result<CellAlgorithm> {
-        let n_cells = (setup.box_len / self.cell_len).round() as usize;
-        let rule = match rule {
-            DuplicateRule::Rescatter => md::DuplicateRule::Rescatter,
-            DuplicateRule::Keep => md::DuplicateRule::Keep,
-        };
-        Ok(CellAlgorithm::new(
-            setup.model.gamma,
-            setup.model.rho_b,
-            sampler,
-            self.cell_len,
-            n_cells,
+        let cell = CellSetting {
+            cell_len: self.cell_len,
             dt,
-        )?
-        .with_duplicate_rule(rule))
+            rule,
+            membership: Membership::StepStart,
+        };
+        cell.algorithm(setup, sampler)
     }
 
     /// The stage's ensembles: the four panels (seed + p, `realizations`), then the App. C
     /// reruns of the fermionic panels on the production seeds (`audit_realizations`).
-    fn plan(&self, setup: Setup) -> anyhow::Result<Fig5Plan<'_>> {
-        let bins = Bins::new(0.0, setup.box_len, setup.n_bins)?;
-        let bump = GaussianBump {
-            n: setup.n_particles,
-            center: setup.bump_center,
-            width: setup.bump_width,
-        };
-        let mut runs = Vec::new();
-        let mut ensembles = Vec::new();
+    fn plan(&self, setup: Setup) -> anyhow::Result<Fig5Plan> {
+        let mut plan = Fig5Plan::new(setup, self.relax_proposals)?;
+        let setup = plan.setup.clone();
         let panels = Panel::ALL.iter().enumerate().map(|(p, &l)| (p, l, None));
         let reruns = AuditKind::ALL.iter().flat_map(|&k| {
             Panel::ALL
@@ -189,7 +182,7 @@ impl Fig5Md {
                     sampler,
                 )?)
             };
-            ensembles.push(Spec {
+            plan.ensembles.push(Spec {
                 label: match audit {
                     None => format!("panel {}", panel.as_str()),
                     Some(k) => format!("panel {}, App. C {} rerun", panel.as_str(), k.as_str()),
@@ -201,16 +194,9 @@ impl Fig5Md {
                     self.realizations
                 },
             });
-            runs.push((panel, audit, sim));
+            plan.runs.push((panel, audit, sim));
         }
-        Ok(Fig5Plan {
-            params: self,
-            setup,
-            bins,
-            bump,
-            runs,
-            ensembles,
-        })
+        Ok(plan)
     }
 
     /// Array task `task` (chunks of `chunk` realizations) of the Slurm executor.
@@ -255,7 +241,7 @@ impl Fig5Md {
         for &label in Panel::ALL {
             let (e, mut hist) = ensembles.next().expect("one ensemble per panel")?;
             let seed = e.run.seed;
-            rows.push(&e, label, &setup.times, &centers);
+            rows.push(&e.stats, label, &setup.times, &centers);
             if label.fermionic() {
                 hist.truncate(self.audit_realizations);
                 paired.push((label, seed, e, hist));
@@ -291,7 +277,7 @@ impl Fig5Md {
                     &d,
                     (&setup.times, bin_width),
                 );
-                let n = rows.push(&e, *label, &setup.times, &centers);
+                let n = rows.push(&e.stats, *label, &setup.times, &centers);
                 diff_mean.extend(d.mean.iter().copied());
                 diff_sem.extend(d.sem.iter().copied());
                 audit.extend(std::iter::repeat_n(kind.as_str(), n));
@@ -332,28 +318,85 @@ impl Fig5Md {
     }
 }
 
+/// One setting of the fermionic cell algorithm on the Fig. 5 box.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct CellSetting {
+    pub(super) cell_len: f64,
+    pub(super) dt: f64,
+    pub(super) rule: DuplicateRule,
+    pub(super) membership: Membership,
+}
+
+impl CellSetting {
+    /// The cell algorithm on the box of `setup` (a whole number of cells: checked by the stage).
+    pub(super) fn algorithm(
+        &self,
+        setup: &Setup,
+        sampler: MixtureSampler,
+    ) -> anyhow::Result<CellAlgorithm> {
+        let n_cells = (setup.box_len / self.cell_len).round() as usize;
+        let rule = match self.rule {
+            DuplicateRule::Rescatter => md::DuplicateRule::Rescatter,
+            DuplicateRule::Keep => md::DuplicateRule::Keep,
+        };
+        let membership = match self.membership {
+            Membership::StepStart => md::Membership::StepStart,
+            Membership::MidStep => md::Membership::MidStep,
+        };
+        Ok(CellAlgorithm::new(
+            setup.model.gamma,
+            setup.model.rho_b,
+            sampler,
+            self.cell_len,
+            n_cells,
+            self.dt,
+        )?
+        .with_duplicate_rule(rule)
+        .with_membership(membership))
+    }
+}
+
 /// How the realizations of one ensemble are computed.
-enum Sim {
+pub(super) enum Sim {
     /// exact classical velocity-jump process (panels a, c)
     Classical(JumpProcess),
     /// App. C fermionic cell algorithm with one duplicate rule and time step (panels b, d)
     Fermionic(CellAlgorithm),
 }
 
-/// The ensembles of Fig. 5 and their algorithms.
-struct Fig5Plan<'a> {
-    params: &'a Fig5Md,
-    setup: Setup,
-    bins: Bins,
-    bump: GaussianBump,
+/// The ensembles of a Fig. 5 MD stage and their algorithms.
+pub(super) struct Fig5Plan {
+    /// collision proposals per particle that relax each frozen cell before t = 0 (fermions)
+    pub(super) relax_proposals: f64,
+    pub(super) setup: Setup,
+    pub(super) bins: Bins,
+    pub(super) bump: GaussianBump,
     /// per ensemble: panel, App. C rerun (if one), algorithm
-    runs: Vec<(Panel, Option<AuditKind>, Sim)>,
-    ensembles: Vec<Spec>,
+    pub(super) runs: Vec<(Panel, Option<AuditKind>, Sim)>,
+    pub(super) ensembles: Vec<Spec>,
+}
+
+impl Fig5Plan {
+    /// A plan without ensembles on the Fig. 5 system `setup`.
+    pub(super) fn new(setup: Setup, relax_proposals: f64) -> anyhow::Result<Self> {
+        Ok(Self {
+            relax_proposals,
+            bins: Bins::new(0.0, setup.box_len, setup.n_bins)?,
+            bump: GaussianBump {
+                n: setup.n_particles,
+                center: setup.bump_center,
+                width: setup.bump_width,
+            },
+            setup,
+            runs: Vec::new(),
+            ensembles: Vec::new(),
+        })
+    }
 }
 
 /// One realization: its density histograms `[[t, bin]]` and what the algorithm did.
 #[derive(Serialize, Deserialize)]
-struct Fig5Row {
+pub(super) struct Fig5Row {
     hist: Array2<f64>,
     /// fermionic panels
     counters: Option<md::CellCounters>,
@@ -361,7 +404,7 @@ struct Fig5Row {
     events: Option<u64>,
 }
 
-impl Plan for Fig5Plan<'_> {
+impl Plan for Fig5Plan {
     type Row = Fig5Row;
 
     fn ensembles(&self) -> &[Spec] {
@@ -384,7 +427,7 @@ impl Plan for Fig5Plan<'_> {
                 let (hist, counters) = md::fermionic::bump_profiles(
                     algo,
                     &self.bump,
-                    self.params.relax_proposals,
+                    self.relax_proposals,
                     &s.times,
                     &self.bins,
                     rng,
@@ -400,7 +443,7 @@ impl Plan for Fig5Plan<'_> {
 }
 
 /// The profiles and run summary of one ensemble, and its per-realization histograms.
-fn summarize(
+pub(super) fn summarize(
     (panel, audit): (Panel, Option<AuditKind>),
     spec: &Spec,
     out: executor::Output<Fig5Row>,

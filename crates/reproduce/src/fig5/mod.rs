@@ -11,6 +11,7 @@ pub mod hydro;
 pub mod kinetic;
 pub mod limit;
 pub mod md;
+pub mod md_converged;
 pub mod plot;
 pub mod profiles;
 pub mod setup;
@@ -46,7 +47,7 @@ pub fn per_panel<T: Send>(
 
 #[cfg(test)]
 mod tests {
-    use contract::fig5::{Panel, Setup, md as mdcol};
+    use contract::fig5::{Panel, Setup, md as mdcol, md_converged as ccol};
     use contract::{Figure, Table};
     use pipeline::StageContext;
     use polars::df;
@@ -84,6 +85,8 @@ mod tests {
                 .collect()
         };
         let (mut panel, mut t, mut x, mut mean, mut sem) = (vec![], vec![], vec![], vec![], vec![]);
+        // the converged table: fermionic panels at 1/l = 1/40, 1/80 and the extrapolation 0
+        let mut conv: (Vec<&str>, [Vec<f64>; 5]) = Default::default();
         for (p, label) in Panel::ALL.iter().enumerate() {
             for &tm in &times {
                 for (k, &xc) in cells(200).iter().enumerate() {
@@ -95,11 +98,34 @@ mod tests {
                 }
             }
         }
+        for inv_l in [1.0 / 40.0, 1.0 / 80.0, 0.0] {
+            for (p, label) in Panel::ALL.iter().enumerate().filter(|(_, l)| l.fermionic()) {
+                for &tm in &times {
+                    for (k, &xc) in cells(200).iter().enumerate() {
+                        conv.0.push(label.as_str());
+                        let r = rho(p, tm, xc);
+                        let row = [
+                            inv_l,
+                            tm,
+                            xc,
+                            r * (1.0 + 0.02 * (k as f64).cos()),
+                            0.03 + 0.02 * r,
+                        ];
+                        conv.1.iter_mut().zip(row).for_each(|(c, v)| c.push(v));
+                    }
+                }
+            }
+        }
         let path = |table: Table| root.join(pipeline::resolve(table.path(), "standalone"));
         let mut md = df!(mdcol::PANEL => panel, mdcol::T => t, mdcol::X => x,
                          mdcol::RHO_MEAN => mean, mdcol::RHO_SEM => sem)
         .unwrap();
         io::write_parquet_path(&path(Table::Fig5Md), &mut md).unwrap();
+        let [inv_l, tc, xc, mc, sc] = conv.1;
+        let mut conv = df!(ccol::PANEL => conv.0, ccol::INV_CELL_LEN => inv_l, ccol::T => tc,
+                           ccol::X => xc, ccol::RHO_MEAN => mc, ccol::RHO_SEM => sc)
+        .unwrap();
+        io::write_parquet_path(&path(Table::Fig5MdConverged), &mut conv).unwrap();
         for (table, n) in [(Table::Fig5Hydro, 800), (Table::Fig5Kinetic, 400)] {
             let mut c = Columns::default();
             let xs = cells(n);
@@ -118,6 +144,7 @@ mod tests {
         for (dep, table) in [
             ("fig5_setup", Table::Fig5Setup),
             ("fig5_md", Table::Fig5Md),
+            ("fig5_md_converged", Table::Fig5MdConverged),
             ("fig5_hydro", Table::Fig5Hydro),
             ("fig5_kinetic", Table::Fig5Kinetic),
         ] {

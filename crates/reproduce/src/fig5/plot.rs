@@ -1,8 +1,10 @@
 //! Stage `fig5`: paper Fig. 5, MD histograms with error bars, hydrodynamic and kinetic curves
-//! per panel and output time (the agreement is judged by the audit, not here).
+//! per panel and output time (the agreement is judged by the audit, not here). The fermionic
+//! panels (b, d) show the converged cell algorithm extrapolated to l -> infinity (stage
+//! `fig5_md_converged`); App. C's algorithm as printed (stage `fig5_md`) is judged in the audit.
 
 use anyhow::ensure;
-use contract::fig5::{Setup, md as mdcol, profile};
+use contract::fig5::{Panel, Setup, md as mdcol, md_converged as ccol, profile};
 use contract::{Figure, Table};
 use pipeline::{FieldError, StageContext};
 use plotters::prelude::*;
@@ -34,8 +36,27 @@ impl Fig5Figure {
         let setup: Setup = io::read_json(ctx, Table::Fig5Setup)?;
         let times = &setup.times;
         let md_df = io::read_table(ctx, Table::Fig5Md)?;
-        let md = profiles::read(&md_df, mdcol::RHO_MEAN, times)?;
-        let md_sem = profiles::read(&md_df, mdcol::RHO_SEM, times)?;
+        let mut md = profiles::read(&md_df, mdcol::RHO_MEAN, times)?;
+        let mut md_sem = profiles::read(&md_df, mdcol::RHO_SEM, times)?;
+        // fermionic panels: the l -> infinity rows of the converged cell algorithm
+        let conv_df = io::read_table(ctx, Table::Fig5MdConverged)?;
+        let inv_l = io::column_f64(&conv_df, ccol::INV_CELL_LEN)?;
+        let fermionic: Vec<Panel> = Panel::ALL
+            .iter()
+            .copied()
+            .filter(|p| p.fermionic())
+            .collect();
+        let read =
+            |value| profiles::read_rows(&conv_df, value, times, &fermionic, |i| inv_l[i] == 0.0);
+        let (conv, conv_sem) = (read(ccol::RHO_MEAN)?, read(ccol::RHO_SEM)?);
+        ensure!(
+            conv.x == md.x,
+            "the converged MD bins differ from fig5_md's"
+        );
+        for p in &fermionic {
+            md.rho[p.index()] = conv.rho[p.index()].clone();
+            md_sem.rho[p.index()] = conv_sem.rho[p.index()].clone();
+        }
         let hy = profiles::read(&io::read_table(ctx, Table::Fig5Hydro)?, profile::RHO, times)?;
         let kin = profiles::read(
             &io::read_table(ctx, Table::Fig5Kinetic)?,
@@ -83,7 +104,7 @@ impl Fig5Figure {
             })
             .collect();
         entries.push(Entry::data(
-            "MD mean ± s.e.m.",
+            "MD mean ± s.e.m. (b, d: cell algorithm, l → ∞)",
             Marker::data(Shape::Circle, style::INK).size(1.0),
         ));
         entries.push(Entry::line(

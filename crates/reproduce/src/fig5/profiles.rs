@@ -66,29 +66,47 @@ pub struct Profiles {
 
 /// Read the column `value` of a profile table at the output `times`.
 pub fn read(df: &DataFrame, value: &str, times: &[f64]) -> anyhow::Result<Profiles> {
+    read_rows(df, value, times, Panel::ALL, |_| true)
+}
+
+/// Read the column `value` of the rows that `keep` accepts (by row index) at the output
+/// `times`; the table must hold complete profiles of exactly the panels `panels` (the others
+/// are left empty).
+pub fn read_rows(
+    df: &DataFrame,
+    value: &str,
+    times: &[f64],
+    panels: &[Panel],
+    keep: impl Fn(usize) -> bool,
+) -> anyhow::Result<Profiles> {
     let panel: Vec<Panel> = io::column_cat(df, col::PANEL)?;
     let t = io::column_f64(df, col::T)?;
     let x = io::column_f64(df, col::X)?;
     let v = io::column_f64(df, value)?;
     let mut rho = vec![vec![Vec::new(); times.len()]; Panel::ALL.len()];
     let mut xs: Vec<f64> = Vec::new();
-    for k in 0..panel.len() {
+    let first = panels.first().context("no panels to read")?.index();
+    for k in (0..panel.len()).filter(|&k| keep(k)) {
         let p = panel[k].index();
+        ensure!(
+            panels.contains(&panel[k]),
+            "unexpected panel {} in the table",
+            panel[k]
+        );
         let m = times
             .iter()
             .position(|&tt| (tt - t[k]).abs() <= 1e-9 * tt.abs().max(1.0))
             .with_context(|| format!("time {} is not an output time of the setup", t[k]))?;
-        if p == 0 && m == 0 {
+        if p == first && m == 0 {
             xs.push(x[k]);
         }
         rho[p][m].push(v[k]);
     }
-    for (p, per_t) in rho.iter().enumerate() {
-        for (m, r) in per_t.iter().enumerate() {
+    for &p in panels {
+        for (m, r) in rho[p.index()].iter().enumerate() {
             ensure!(
                 r.len() == xs.len(),
-                "panel {} time {m} has {} rows, expected {}",
-                Panel::ALL[p],
+                "panel {p} time {m} has {} rows, expected {}",
                 r.len(),
                 xs.len()
             );
