@@ -140,6 +140,8 @@ fn editing_a_physics_crate_reruns_only_the_stages_using_it() {
             "fig2",
             "fig2_md",
             "fig5",
+            // reads the parameters of fig5_md and fig5_md_converged (their types use md)
+            "fig5_appc",
             "fig5_md",
             "fig5_md_converged",
             "stationary_states"
@@ -181,6 +183,7 @@ fn editing_the_figure_text_metrics_reruns_the_figure_stages_only() {
             "fig3",
             "fig4",
             "fig5",
+            "fig5_appc",
             "fig6",
             "stationary_states",
             "tg_burgers_map_fig"

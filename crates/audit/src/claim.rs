@@ -293,7 +293,7 @@ impl Claim {
                 "g_1 against the basis size N (Galerkin) and the cutoff Lambda (FEM): convergence verdicts."
             }
             Claim::AppC => {
-                "The fermionic panels rerun with the other duplicate rule and with dt/4: chi-square of the profile difference at every time; and the MD-vs-kinetic chi-square of panels b, d."
+                "The fermionic panels rerun with the other duplicate rule and with dt/4: chi-square of the profile difference at every time; the MD-vs-kinetic chi-square of panels b, d; and the same chi-square for the converged cell algorithm (mid-step binning, extrapolated to l -> infinity)."
             }
             Claim::AppF => {
                 "D_N, g_1 against N and D against Lambda at every density: convergence verdicts (the last three relative increments below 1e-3, shrinking geometrically)."
@@ -319,9 +319,10 @@ impl Claim {
             }
             Claim::Fig3 | Claim::Eq77 => Some(Figure::Fig3),
             Claim::Fig3aRta | Claim::Eq61 | Claim::AppF => Some(Figure::AuditTg),
-            Claim::Fig5 | Claim::Fig5Hydro | Claim::Fig5d | Claim::AppC | Claim::Normalisation => {
+            Claim::Fig5 | Claim::Fig5Hydro | Claim::Fig5d | Claim::Normalisation => {
                 Some(Figure::Fig5)
             }
+            Claim::AppC => Some(Figure::AuditAppC),
             Claim::Fig6 => Some(Figure::Fig6),
             Claim::UPrimeMap => Some(Figure::TgBurgersMap),
             Claim::StationaryStates => Some(Figure::StationaryStates),

@@ -147,6 +147,9 @@ pub enum Figure {
     Fig6,
     /// The truncation audit of the Tonks-Girardeau transport (D_N, g_1 vs N, D vs Lambda).
     AuditTg,
+    /// The App. C audit: the fermionic Fig. 5 panels minus the kinetic equation, by App. C's
+    /// cell algorithm (and its reruns) and by the converged one.
+    AuditAppC,
     /// Beyond the paper: u' and nu of TG tubes over the Bragg-split bath's (T, lambda_B).
     TgBurgersMap,
     /// The stationary states the figures rest on, each against its bath.
@@ -158,13 +161,14 @@ pub enum Figure {
 pub const FIGURE_FORMATS: [&str; 3] = ["png", "svg", "pdf"];
 
 impl Figure {
-    pub const ALL: [Figure; 8] = [
+    pub const ALL: [Figure; 9] = [
         Figure::Fig2,
         Figure::Fig3,
         Figure::Fig4,
         Figure::Fig5,
         Figure::Fig6,
         Figure::AuditTg,
+        Figure::AuditAppC,
         Figure::TgBurgersMap,
         Figure::StationaryStates,
     ];
@@ -178,6 +182,7 @@ impl Figure {
             Figure::Fig5 => "fig5",
             Figure::Fig6 => "fig6",
             Figure::AuditTg => "audit_tg",
+            Figure::AuditAppC => "audit_appc",
             Figure::TgBurgersMap => "tg_burgers_map",
             Figure::StationaryStates => "stationary_states",
         }

@@ -65,6 +65,8 @@ pub enum Kind {
     HydroLimit(fig5::limit::HydroLimit),
     /// Fig. 5, [`fig5::plot`].
     Fig5(fig5::plot::Fig5Figure),
+    /// The App. C audit figure (fermionic panels minus the kinetic equation), [`fig5::appc`].
+    Fig5Appc(fig5::appc::Fig5AppCFigure),
     /// Tonks-Girardeau u, u', Var, tau_RTA(N), D_RTA, Burgers nu (Fig. 3 data),
     /// [`tg::transport`].
     TgTransport(tg::transport::TgTransport),
@@ -108,6 +110,7 @@ impl StageKind for Kind {
             Kind::Fig5Kinetic(p) => p.validate(),
             Kind::HydroLimit(p) => p.validate(),
             Kind::Fig5(p) => p.validate(),
+            Kind::Fig5Appc(p) => p.validate(),
             Kind::TgTransport(p) => p.validate(),
             Kind::TgFullDiffusion(p) => p.validate(),
             Kind::TgSpectrum(p) => p.validate(),
@@ -132,6 +135,7 @@ impl StageKind for Kind {
             Kind::Fig5Kinetic(_) => tables(&[Table::Fig5Kinetic]),
             Kind::HydroLimit(_) => tables(&[Table::HydroLimit]),
             Kind::Fig5(_) => Figure::Fig5.files(),
+            Kind::Fig5Appc(_) => Figure::AuditAppC.files(),
             Kind::TgTransport(_) => tables(&[Table::TgTransport]),
             Kind::TgFullDiffusion(_) => tables(&[Table::TgFullDiffusion]),
             Kind::TgSpectrum(_) => tables(&[Table::TgSpectrum]),
@@ -169,6 +173,13 @@ impl StageKind for Kind {
                 Table::Fig5Hydro,
                 Table::Fig5Kinetic,
             ],
+            Kind::Fig5Appc(_) => &[
+                Table::Fig5Setup,
+                Table::Fig5Md,
+                Table::Fig5MdAudit,
+                Table::Fig5MdConverged,
+                Table::Fig5Kinetic,
+            ],
             Kind::TgFig3(_) => &[Table::TgTransport, Table::TgFullDiffusion],
             Kind::TgFig6(_) => &[Table::TgSpectrum],
             Kind::TgAudit(_) => &[
@@ -203,6 +214,7 @@ impl StageKind for Kind {
             Kind::Fig5Kinetic(_) => "reproduce/fig5/kinetic.rs",
             Kind::HydroLimit(_) => "reproduce/fig5/limit.rs",
             Kind::Fig5(_) => "reproduce/fig5/plot.rs",
+            Kind::Fig5Appc(_) => "reproduce/fig5/appc.rs",
             Kind::TgTransport(_) => "reproduce/tg/transport.rs",
             Kind::TgFullDiffusion(_) => "reproduce/tg/full_diffusion.rs",
             Kind::TgSpectrum(_) => "reproduce/tg/spectrum.rs",
@@ -230,6 +242,7 @@ impl StageKind for Kind {
             Kind::Fig5Kinetic(p) => p.run(ctx),
             Kind::HydroLimit(p) => p.run(ctx),
             Kind::Fig5(p) => p.run(ctx),
+            Kind::Fig5Appc(p) => p.run(ctx),
             Kind::TgTransport(p) => p.run(ctx),
             Kind::TgFullDiffusion(p) => p.run(ctx),
             Kind::TgSpectrum(p) => p.run(ctx),

@@ -22,11 +22,12 @@ use crate::{Data, stats};
 type Family = fn(&Data, &mut Summary, &mut Vec<Check>) -> anyhow::Result<()>;
 
 /// Order of the figures in the audit (the order of the evidence in each claim's row).
-const ORDER: [Figure; 8] = [
+const ORDER: [Figure; 9] = [
     Figure::StationaryStates,
     Figure::Fig4,
     Figure::Fig2,
     Figure::Fig5,
+    Figure::AuditAppC,
     Figure::Fig3,
     Figure::AuditTg,
     Figure::Fig6,
@@ -43,6 +44,8 @@ fn families(figure: Figure) -> (&'static [Claim], &'static [(&'static str, Famil
             &[Claim::Fig5, Claim::Fig5Hydro],
             &[("fig5", fig5::checks), ("hydro_limit", limit::checks)],
         ),
+        // the App. C checks read Fig. 5's data and run with its family
+        Figure::AuditAppC => (&[Claim::AppC], &[]),
         Figure::Fig3 => (&[Claim::Fig3], &[("fig3", tg::transport)]),
         Figure::AuditTg => (
             &[Claim::AppF, Claim::Eq61, Claim::Fig3aRta],

@@ -236,7 +236,7 @@ impl Fig5MdConverged {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::fig5::md::tests::{model, small_setup};
     use contract::fig5::md_converged as col;
@@ -255,7 +255,7 @@ mod tests {
         assert!((y - 3.0).abs() < 1e-12 && (w.iter().sum::<f64>() - 1.0).abs() < 1e-12);
     }
 
-    fn small() -> Fig5MdConverged {
+    pub(crate) fn small() -> Fig5MdConverged {
         Fig5MdConverged {
             cell_lens: vec![10.0, 20.0],
             dt: 0.1,

@@ -7,6 +7,7 @@
 //! - [`limit`] (`hydro_limit`): a narrow bump followed into the hydrodynamic limit;
 //! - [`plot`] (`fig5`): the figure; [`profiles`]: the profile tables' writer and reader.
 
+pub mod appc;
 pub mod hydro;
 pub mod kinetic;
 pub mod limit;
@@ -47,21 +48,22 @@ pub fn per_panel<T: Send>(
 
 #[cfg(test)]
 mod tests {
-    use contract::fig5::{Panel, Setup, md as mdcol, md_converged as ccol};
+    use contract::fig5::{
+        AuditKind, Panel, Setup, md as mdcol, md_audit as acol, md_converged as ccol,
+    };
     use contract::{Figure, Table};
     use pipeline::StageContext;
     use polars::df;
 
+    use super::appc::Fig5AppCFigure;
     use super::plot::Fig5Figure;
     use super::profiles::Columns;
     use crate::io;
 
-    /// The figure stage on synthetic profiles of the paper's size (box 4000, 200 MD bins, four
-    /// output times, drifting and spreading bumps), checked like every figure.
-    #[test]
-    fn fig5_figure_from_synthetic_profiles() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
+    /// Synthetic Fig. 5 tables of the paper's size under `root` (box 4000, 200 MD bins, four
+    /// output times, drifting and spreading bumps): setup, MD, App. C reruns, converged ladder,
+    /// hydrodynamic and kinetic profiles.
+    fn write_synthetic(root: &std::path::Path) {
         let times = vec![0.0, 100.0, 200.0, 400.0];
         let setup = Setup {
             model: super::md::tests::model(),
@@ -138,26 +140,88 @@ mod tests {
             }
             io::write_parquet_path(&path(table), &mut c.frame().unwrap()).unwrap();
         }
-        let files = Figure::Fig5.files();
-        let outputs: Vec<&str> = files.iter().map(String::as_str).collect();
-        let mut ctx = StageContext::standalone(root, "fig5", &outputs);
-        for (dep, table) in [
-            ("fig5_setup", Table::Fig5Setup),
-            ("fig5_md", Table::Fig5Md),
-            ("fig5_md_converged", Table::Fig5MdConverged),
-            ("fig5_hydro", Table::Fig5Hydro),
-            ("fig5_kinetic", Table::Fig5Kinetic),
+        // App. C reruns: the MD rows of panels b, d with a changed setting and a difference
+        let md = io::read_parquet(&path(Table::Fig5Md)).unwrap();
+        let panels: Vec<Panel> = io::column_cat(&md, mdcol::PANEL).unwrap();
+        let (t, x) = (
+            io::column_f64(&md, mdcol::T).unwrap(),
+            io::column_f64(&md, mdcol::X).unwrap(),
+        );
+        let (m, e) = (
+            io::column_f64(&md, mdcol::RHO_MEAN).unwrap(),
+            io::column_f64(&md, mdcol::RHO_SEM).unwrap(),
+        );
+        // string columns panel, audit, setting; numbers t, x, mean, sem, diff, diff sem
+        let mut a: ([Vec<&str>; 2], Vec<String>, [Vec<f64>; 6]) = Default::default();
+        for (kind, setting) in [
+            (AuditKind::DuplicateRule, "keep"),
+            (AuditKind::TimeStep, "0.05"),
         ] {
-            ctx = ctx
-                .with_input(dep, table.path(), serde_json::json!({}))
-                .unwrap();
+            for i in (0..panels.len()).filter(|&i| panels[i].fermionic()) {
+                a.0[0].push(panels[i].as_str());
+                a.0[1].push(kind.as_str());
+                a.1.push(setting.to_owned());
+                let d = 0.01 * (x[i] / 300.0).sin();
+                let row = [t[i], x[i], m[i] + d, e[i], d, 0.2 * e[i]];
+                a.2.iter_mut().zip(row).for_each(|(c, v)| c.push(v));
+            }
         }
+        let [at, ax, am, ae, ad, ads] = a.2;
+        let [ap, ak] = a.0;
+        let mut audit = df!(acol::PANEL => ap, acol::AUDIT => ak, acol::SETTING => a.1,
+                            acol::T => at, acol::X => ax, acol::RHO_MEAN => am,
+                            acol::RHO_SEM => ae, acol::DIFF_MEAN => ad, acol::DIFF_SEM => ads)
+        .unwrap();
+        io::write_parquet_path(&path(Table::Fig5MdAudit), &mut audit).unwrap();
+    }
+
+    /// The context of figure stage `stage` drawing `figure` from the synthetic tables, with
+    /// the parameters of the stages that produce them.
+    fn figure_context(root: &std::path::Path, stage: &str, figure: Figure) -> StageContext {
+        let files = figure.files();
+        let outputs: Vec<&str> = files.iter().map(String::as_str).collect();
+        let mut ctx = StageContext::standalone(root, stage, &outputs);
+        let md = serde_json::to_value(super::md::tests::small_md()).unwrap();
+        let conv = serde_json::to_value(super::md_converged::tests::small()).unwrap();
+        let none = serde_json::json!({});
+        for (dep, table, params) in [
+            ("fig5_setup", Table::Fig5Setup, &none),
+            ("fig5_md", Table::Fig5Md, &md),
+            ("fig5_md_audit", Table::Fig5MdAudit, &md),
+            ("fig5_md_converged", Table::Fig5MdConverged, &conv),
+            ("fig5_hydro", Table::Fig5Hydro, &none),
+            ("fig5_kinetic", Table::Fig5Kinetic, &none),
+        ] {
+            ctx = ctx.with_input(dep, table.path(), params.clone()).unwrap();
+        }
+        ctx
+    }
+
+    /// The Fig. 5 stage on the synthetic tables, checked like every figure.
+    #[test]
+    fn fig5_figure_from_synthetic_profiles() {
+        let dir = tempfile::tempdir().unwrap();
+        write_synthetic(dir.path());
         Fig5Figure {
             width: 1600,
             height: 1200,
         }
-        .run(&ctx)
+        .run(&figure_context(dir.path(), "fig5", Figure::Fig5))
         .unwrap();
-        crate::figcheck::check_figure(root, Figure::Fig5);
+        crate::figcheck::check_figure(dir.path(), Figure::Fig5);
+    }
+
+    /// The App. C audit figure on the synthetic tables, checked like every figure.
+    #[test]
+    fn appc_figure_from_synthetic_profiles() {
+        let dir = tempfile::tempdir().unwrap();
+        write_synthetic(dir.path());
+        Fig5AppCFigure {
+            width: 1600,
+            height: 900,
+        }
+        .run(&figure_context(dir.path(), "fig5_appc", Figure::AuditAppC))
+        .unwrap();
+        crate::figcheck::check_figure(dir.path(), Figure::AuditAppC);
     }
 }
