@@ -46,10 +46,19 @@ stages:
     deps: [fig5_setup]
     params: { n_cells: 200, dt: 0.05, richardson: true, advection: spectral, tail_tol: 1.0e-20,
               lambda_spacing: 1.0, resolution_check: false }
+  fig5_md_converged:
+    kind: fig5_md_converged
+    deps: [fig5_setup]
+    params: { cell_lens: [10.0, 20.0], dt: 0.1, membership: mid_step, duplicate_rule: keep,
+              relax_proposals: 5.0, realizations: 30, seed: 12 }
   fig5:
     kind: fig5
-    deps: [fig5_setup, fig5_md, fig5_hydro, fig5_kinetic]
+    deps: [fig5_setup, fig5_md, fig5_md_converged, fig5_hydro, fig5_kinetic]
     params: { width: 1400, height: 1000 }
+  fig5_appc:
+    kind: fig5_appc
+    deps: [fig5_setup, fig5_md, fig5_md_converged, fig5_kinetic]
+    params: { width: 1400, height: 800 }
 ";
 
 /// One profile: output time, cell centres, density.
