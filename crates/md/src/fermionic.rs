@@ -19,7 +19,9 @@
 //! the proposals of a cell form a Poisson process of rate `N_cell γ ρ_b`, simulated exactly
 //! with exponential gaps (no "one collision per cell per step" bias, no `R Δt` inversion: the
 //! two errata of step 2(c)); the colliding particle flies with its old velocity up to the
-//! collision instant. The only approximation is that cell membership is frozen during a step.
+//! collision instant. The only approximation is that cell membership is frozen during a step,
+//! taken at the step's start as in App. C (an error of first order in the step) or at mid-step
+//! ([`Membership::MidStep`], second order; docs/physics.md §3.5).
 //!
 //! **Streaming and the duplicate rule (App. C step 2(b)).** After free flight two particles can
 //! share a level of a cell. At the next step the later one (in particle order) is scattered
