@@ -118,23 +118,9 @@ impl Fig5Md {
 
     /// The checks that involve the setup (made when the stage runs, naming both stages' fields).
     fn check_setup(&self, setup: &Setup) -> anyhow::Result<()> {
-        let r = setup.box_len / self.cell_len;
-        ensure!(
-            (r - r.round()).abs() <= 1e-9 * r && r.round() >= 1.0,
-            "fig5_setup.box_len = {} must be an integer multiple of fig5_md.cell_len = {}",
-            setup.box_len,
-            self.cell_len
-        );
-        for (name, step) in [("dt", self.dt), ("audit_dt", self.audit_dt)] {
-            for (i, &t) in setup.times.iter().enumerate() {
-                let s = t / step;
-                ensure!(
-                    (s - s.round()).abs() <= 1e-9 * s.max(1.0),
-                    "fig5_setup.times[{i}] = {t} must be a multiple of fig5_md.{name} = {step}"
-                );
-            }
-        }
-        Ok(())
+        check_cell_len(setup, "fig5_md.cell_len", self.cell_len)?;
+        check_time_step(setup, "fig5_md.dt", self.dt)?;
+        check_time_step(setup, "fig5_md.audit_dt", self.audit_dt)
     }
 
     fn algorithm(
@@ -316,6 +302,31 @@ impl Fig5Md {
         io::record(ctx, &record)?;
         Ok(())
     }
+}
+
+/// The box of `setup` must be a whole number of cells of length `cell_len` (the parameter
+/// `field`, named in the error with the setup's field).
+pub(super) fn check_cell_len(setup: &Setup, field: &str, cell_len: f64) -> anyhow::Result<()> {
+    let r = setup.box_len / cell_len;
+    ensure!(
+        (r - r.round()).abs() <= 1e-9 * r && r.round() >= 1.0,
+        "fig5_setup.box_len = {} must be an integer multiple of {field} = {cell_len}",
+        setup.box_len
+    );
+    Ok(())
+}
+
+/// Every output time of `setup` must be a multiple of the time step `dt` (the parameter
+/// `field`).
+pub(super) fn check_time_step(setup: &Setup, field: &str, dt: f64) -> anyhow::Result<()> {
+    for (i, &t) in setup.times.iter().enumerate() {
+        let s = t / dt;
+        ensure!(
+            (s - s.round()).abs() <= 1e-9 * s.max(1.0),
+            "fig5_setup.times[{i}] = {t} must be a multiple of {field} = {dt}"
+        );
+    }
+    Ok(())
 }
 
 /// One setting of the fermionic cell algorithm on the Fig. 5 box.

@@ -26,7 +26,7 @@ use pipeline::{FieldError, StageContext};
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::md::{CellSetting, Fig5Plan, Rows, Sim, summarize};
+use super::md::{CellSetting, Fig5Plan, Rows, Sim, check_cell_len, check_time_step, summarize};
 use crate::params::{at_least, positive};
 use crate::{io, sampler, swap_model};
 use executor::Spec;
@@ -96,22 +96,9 @@ impl Fig5MdConverged {
     /// The checks that involve the setup (made when the stage runs, naming both stages' fields).
     fn check_setup(&self, setup: &Setup) -> anyhow::Result<()> {
         for (i, &l) in self.cell_lens.iter().enumerate() {
-            let r = setup.box_len / l;
-            ensure!(
-                (r - r.round()).abs() <= 1e-9 * r && r.round() >= 1.0,
-                "fig5_setup.box_len = {} must be an integer multiple of fig5_md_converged.cell_lens[{i}] = {l}",
-                setup.box_len
-            );
+            check_cell_len(setup, &format!("fig5_md_converged.cell_lens[{i}]"), l)?;
         }
-        for (i, &t) in setup.times.iter().enumerate() {
-            let s = t / self.dt;
-            ensure!(
-                (s - s.round()).abs() <= 1e-9 * s.max(1.0),
-                "fig5_setup.times[{i}] = {t} must be a multiple of fig5_md_converged.dt = {}",
-                self.dt
-            );
-        }
-        Ok(())
+        check_time_step(setup, "fig5_md_converged.dt", self.dt)
     }
 
     /// The fermionic panels, each at every cell length of the ladder (panel-major).
