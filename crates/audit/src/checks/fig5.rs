@@ -61,6 +61,60 @@ fn md_claims(panel: &str) -> &'static [Claim] {
     }
 }
 
+/// Regression quantities of an ensemble profile at one (panel, t): its moments with their
+/// standard errors, as `{tag}[{panel},t={t}].{mass|mean|variance|skewness}`.
+fn put_ensemble_moments(
+    summary: &mut Summary,
+    tag: &str,
+    (panel, tb): &(String, u64),
+    (x, rho, sem): (&[f64], &[f64], &[f64]),
+    box_len: f64,
+) {
+    let t = f64::from_bits(*tb);
+    let m = stats::moments(x, rho, box_len);
+    let e = stats::moments_sem(x, rho, sem, box_len);
+    for (q, name) in ["mass", "mean", "variance", "skewness"].iter().enumerate() {
+        summary.put(
+            "fig5",
+            format!("{tag}[{panel},t={t}].{name}"),
+            Quantity::stochastic(m[q], e[q]),
+        );
+    }
+}
+
+/// The ensemble chi-square of an MD histogram (`mean`, `sem` over `realizations`) against the
+/// kinetic profile `kin` averaged onto its bins (width `bin_width`), recorded per dof as
+/// `{tag}[{panel},t={t}]`.
+fn chi2_vs_kinetic(
+    summary: &mut Summary,
+    tag: &str,
+    (panel, tb): &(String, u64),
+    (mean, sem, realizations): (&[f64], &[f64], usize),
+    (kin, bin_width): (&[f64], f64),
+) -> anyhow::Result<stats::EnsembleChi2> {
+    anyhow::ensure!(
+        kin.len() % mean.len() == 0,
+        "kinetic grid is not a multiple of the MD bins"
+    );
+    let kb = stats::coarsen(kin, kin.len() / mean.len());
+    let counts: Vec<f64> = kb.iter().map(|k| k * bin_width).collect();
+    let c = stats::ensemble_chi2(
+        mean,
+        sem,
+        &kb,
+        &counts,
+        realizations,
+        stats::MIN_EXPECTED_COUNT,
+        1,
+    );
+    summary.put(
+        "fig5",
+        format!("{tag}[{panel},t={}]", f64::from_bits(*tb)),
+        Quantity::stochastic(c.chi2 / c.dof as f64, (2.0 / c.dof as f64).sqrt()),
+    );
+    Ok(c)
+}
+
 pub fn checks(data: &Data, summary: &mut Summary, out: &mut Vec<Check>) -> anyhow::Result<()> {
     let Some(md) = data.read(Table::Fig5Md)? else {
         return Ok(());
@@ -77,18 +131,8 @@ pub fn checks(data: &Data, summary: &mut Summary, out: &mut Vec<Check>) -> anyho
     );
     let mdm = profiles(&md, col::RHO_MEAN)?;
     let mds = profiles(&md, col::RHO_SEM)?;
-    for ((panel, tb), (x, r)) in &mdm {
-        let t = f64::from_bits(*tb);
-        let s = &mds[&(panel.clone(), *tb)].1;
-        let m = stats::moments(x, r, box_len);
-        let e = stats::moments_sem(x, r, s, box_len);
-        for (q, name) in ["mass", "mean", "variance", "skewness"].iter().enumerate() {
-            summary.put(
-                "fig5",
-                format!("md[{panel},t={t}].{name}"),
-                Quantity::stochastic(m[q], e[q]),
-            );
-        }
+    for (key, (x, r)) in &mdm {
+        put_ensemble_moments(summary, "md", key, (x, r, &mds[key].1), box_len);
     }
     let worst = mdm
         .values()
@@ -176,27 +220,14 @@ pub fn checks(data: &Data, summary: &mut Summary, out: &mut Vec<Check>) -> anyho
                 f64::from_bits(*tb)
             )
         };
-        anyhow::ensure!(
-            kr.len() % r.len() == 0,
-            "kinetic grid is not a multiple of the MD bins"
-        );
-        let kb = stats::coarsen(kr, kr.len() / r.len());
-        let counts: Vec<f64> = kb.iter().map(|k| k * bin_width).collect();
-        let c = stats::ensemble_chi2(
-            r,
-            &mds[&key].1,
-            &kb,
-            &counts,
-            reals,
-            stats::MIN_EXPECTED_COUNT,
-            1,
-        );
+        let c = chi2_vs_kinetic(
+            summary,
+            "chi2_md_vs_kinetic",
+            &key,
+            (r, &mds[&key].1, reals),
+            (kr, bin_width),
+        )?;
         let (chi2, dof, p) = (c.chi2, c.dof, c.p_value);
-        summary.put(
-            "fig5",
-            format!("chi2_md_vs_kinetic[{panel},t={}]", f64::from_bits(*tb)),
-            Quantity::stochastic(chi2 / dof as f64, (2.0 / dof as f64).sqrt()),
-        );
         let e = per_panel
             .entry(panel.clone())
             .or_insert((1.0, String::new(), 0));
@@ -534,37 +565,15 @@ fn converged_vs_kinetic(
         let Some((_, kr)) = kin.get(key) else {
             anyhow::bail!("no kinetic profile for panel {panel} t={t}")
         };
-        anyhow::ensure!(
-            kr.len() % r.len() == 0,
-            "kinetic grid is not a multiple of the MD bins"
-        );
-        let kb = stats::coarsen(kr, kr.len() / r.len());
-        let bin_width = box_len / r.len() as f64;
-        let counts: Vec<f64> = kb.iter().map(|k| k * bin_width).collect();
         let sem = &limit_sem[key].1;
-        let c = stats::ensemble_chi2(
-            r,
-            sem,
-            &kb,
-            &counts,
-            record.realizations,
-            stats::MIN_EXPECTED_COUNT,
-            1,
-        );
-        let m = stats::moments(x, r, box_len);
-        let e = stats::moments_sem(x, r, sem, box_len);
-        for (q, name) in ["mass", "mean", "variance", "skewness"].iter().enumerate() {
-            summary.put(
-                "fig5",
-                format!("md_converged[{panel},t={t}].{name}"),
-                Quantity::stochastic(m[q], e[q]),
-            );
-        }
-        summary.put(
-            "fig5",
-            format!("chi2_md_converged_vs_kinetic[{panel},t={t}]"),
-            Quantity::stochastic(c.chi2 / c.dof as f64, (2.0 / c.dof as f64).sqrt()),
-        );
+        put_ensemble_moments(summary, "md_converged", key, (x, r, sem), box_len);
+        let c = chi2_vs_kinetic(
+            summary,
+            "chi2_md_converged_vs_kinetic",
+            key,
+            (r, sem, record.realizations),
+            (kr, box_len / r.len() as f64),
+        )?;
         let entry = per_panel
             .entry(panel.clone())
             .or_insert((1.0, String::new(), 0, 0));
