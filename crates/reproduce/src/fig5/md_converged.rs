@@ -191,7 +191,10 @@ impl Fig5MdConverged {
                 });
             }
             let stats: MeanSem<Ix2> = MeanSem::from_rows(&extrapolated);
-            io::ensure_finite("extrapolated profile", stats.mean.as_slice().unwrap_or(&[]))?;
+            io::ensure_finite(
+                "extrapolated profile",
+                &stats.mean.iter().copied().collect::<Vec<_>>(),
+            )?;
             let n = rows.push(&stats, panel, &setup.times, &centers);
             inv_l.extend(std::iter::repeat_n(0.0, n));
         }
