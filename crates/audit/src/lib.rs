@@ -82,7 +82,7 @@ impl Data {
     }
 
     /// `table` read, if some stage writes it.
-    pub fn read(&self, table: Table) -> anyhow::Result<Option<polars::prelude::DataFrame>> {
+    pub fn read(&self, table: Table) -> anyhow::Result<Option<polars_core::prelude::DataFrame>> {
         match self.table(table) {
             None => Ok(None),
             Some(p) => Ok(Some(contract::frame::read_parquet(&p)?)),

@@ -11,7 +11,8 @@ use contract::swap::{
     transport as col,
 };
 use pipeline::manifest::{Manifest, StageRecord};
-use polars::prelude::*;
+use polars_core::prelude::*;
+use polars_io::prelude::*;
 
 /// u = J' and the corrected u' exact for J = 0.5 rho^2 (fermions, asymmetric bath: Burgers) or
 /// J = -rho (the others: constant u); D by both routes equal.

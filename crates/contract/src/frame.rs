@@ -5,7 +5,8 @@ use std::fs::File;
 use std::path::Path;
 use std::str::FromStr;
 
-use polars::prelude::{DataFrame, DataType, ParquetReader, SerReader};
+use polars_core::prelude::{DataFrame, DataType};
+use polars_io::prelude::{ParquetReader, SerReader};
 
 use crate::UnknownValue;
 
@@ -22,7 +23,7 @@ pub enum FrameError {
     Polars {
         context: String,
         #[source]
-        source: polars::error::PolarsError,
+        source: polars_core::error::PolarsError,
     },
     #[error("column `{column}` row {row} is null")]
     Null { column: String, row: usize },
@@ -35,7 +36,9 @@ pub enum FrameError {
     },
 }
 
-fn polars(context: impl Into<String>) -> impl FnOnce(polars::error::PolarsError) -> FrameError {
+fn polars(
+    context: impl Into<String>,
+) -> impl FnOnce(polars_core::error::PolarsError) -> FrameError {
     let context = context.into();
     move |source| FrameError::Polars { context, source }
 }

@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context as _;
 use contract::{Record, Table};
 use pipeline::StageContext;
-use polars::prelude::{DataFrame, ParquetWriter, StatisticsOptions};
+use polars_core::prelude::DataFrame;
+use polars_io::prelude::{ParquetWriter, StatisticsOptions};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -87,7 +88,7 @@ pub(crate) fn put_json(root: &Path, table: Table, value: &impl Serialize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use polars::df;
+    use polars_core::df;
 
     #[test]
     fn parquet_round_trip_is_exact() {

@@ -12,7 +12,7 @@ use contract::fig5::{
     md_converged as ccol, profile,
 };
 use contract::frame::{column_cat, column_f64, column_str};
-use polars::prelude::DataFrame;
+use polars_core::prelude::DataFrame;
 
 use super::{groups, pick, sort_by_first};
 use crate::check::{Check, Outcome, Rule};

@@ -12,7 +12,7 @@ use contract::swap::BraggBath;
 use kinetic::bath::Bath;
 use md::{Bins, HomogeneousObs, JumpProcess, MeanSem, RealizationRng};
 use pipeline::{FieldError, StageContext};
-use polars::prelude::*;
+use polars_core::prelude::*;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
 

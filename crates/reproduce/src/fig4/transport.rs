@@ -13,7 +13,7 @@ use contract::swap::{
     transport as col,
 };
 use pipeline::{FieldError, StageContext};
-use polars::prelude::*;
+use polars_core::prelude::*;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 

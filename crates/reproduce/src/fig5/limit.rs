@@ -19,7 +19,7 @@ use contract::fig5::{LimitPanel, LimitRecord, Panel, Setup, limit as col};
 use contract::measure::{coarsen, gcd, l1_rel, moments};
 use hydro::Grid;
 use pipeline::{FieldError, StageContext};
-use polars::prelude::*;
+use polars_core::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::hydro::Fig5Hydro;

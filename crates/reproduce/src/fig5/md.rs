@@ -17,7 +17,7 @@ use contract::fig5::{
 use md::{Bins, CellAlgorithm, GaussianBump, JumpProcess, MeanSem, MixtureSampler, RealizationRng};
 use ndarray::{Array2, Ix2};
 use pipeline::{FieldError, StageContext};
-use polars::prelude::*;
+use polars_core::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::params::{at_least, positive};

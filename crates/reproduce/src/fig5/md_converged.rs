@@ -23,7 +23,7 @@ use contract::fig5::{
 use md::{Bins, MeanSem};
 use ndarray::{Array2, Ix2};
 use pipeline::{FieldError, StageContext};
-use polars::prelude::*;
+use polars_core::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::md::{CellSetting, Fig5Plan, Rows, Sim, check_cell_len, check_time_step, summarize};

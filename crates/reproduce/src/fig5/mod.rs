@@ -53,7 +53,7 @@ mod tests {
     };
     use contract::{Figure, Table};
     use pipeline::StageContext;
-    use polars::df;
+    use polars_core::df;
 
     use super::appc::Fig5AppCFigure;
     use super::plot::Fig5Figure;

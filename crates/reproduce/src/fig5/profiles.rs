@@ -5,7 +5,7 @@
 use anyhow::{Context as _, ensure};
 use contract::fig5::{Panel, Setup, profile as col};
 use contract::measure::{coarsen, l1_rel};
-use polars::prelude::*;
+use polars_core::prelude::*;
 
 use crate::io;
 

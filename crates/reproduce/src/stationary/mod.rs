@@ -25,7 +25,7 @@ use contract::swap::{BathSide, Statistics, SwapModel};
 use contract::tg::Panel;
 use contract::{Figure, Table};
 use pipeline::{FieldError, StageContext};
-use polars::prelude::*;
+use polars_core::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::fig2::md::Fig2Md;

@@ -16,7 +16,7 @@ use contract::Table;
 use contract::tg::RESOLUTION;
 use contract::tg_map::{BurgersMapRecord, columns as col};
 use pipeline::{FieldError, StageContext};
-use polars::prelude::*;
+use polars_core::prelude::*;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 

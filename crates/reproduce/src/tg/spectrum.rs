@@ -9,7 +9,7 @@ use ::tg::spectrum::{Fem, PolyBasis};
 use contract::Table;
 use contract::tg::{Method, RESOLUTION, SpectrumRecord, SpectrumRho, Unresolved, spectrum as col};
 use pipeline::{FieldError, StageContext};
-use polars::prelude::*;
+use polars_core::prelude::*;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 

@@ -11,7 +11,7 @@ use anyhow::Context as _;
 use contract::Table;
 use contract::tg::{RESOLUTION, TransportPanel, TransportRecord, transport as col};
 use pipeline::{FieldError, StageContext};
-use polars::prelude::*;
+use polars_core::prelude::*;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
