@@ -5,7 +5,7 @@
 #
 # 1. creates bench/peer/.venv (python3 -m venv) if missing and installs requirements.txt into
 #    it from PyPI (nothing else is downloaded);
-# 2. runs the criterion bench `cargo bench -p md --bench events -- classical_spatial/1thread`;
+# 2. runs the criterion bench `cargo bench -p md --features bench --bench events -- classical_spatial/1thread`;
 # 3. runs the NumPy peer (classical_numpy.py) right after it, in the same invocation;
 # 4. prints Rust Melem/s (criterion's middle throughput estimate), NumPy Melem/s (median over
 #    its repetitions, wall clock) and their ratio. Full logs: target/peer/{criterion,numpy}.log.
@@ -32,9 +32,9 @@ if ! "$py" -c "import numpy, sys; sys.exit(numpy.__version__ != '$pin')" 2>/dev/
 fi
 
 # --- 2. the Rust bench -----------------------------------------------------------------------
-echo "run.sh: cargo bench -p md --bench events -- classical_spatial/1thread (log: $logs/criterion.log)" >&2
+echo "run.sh: cargo bench -p md --features bench --bench events -- classical_spatial/1thread (log: $logs/criterion.log)" >&2
 load_before="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
-if ! (cd "$root" && cargo bench -p md --bench events -- classical_spatial/1thread) \
+if ! (cd "$root" && cargo bench -p md --features bench --bench events -- classical_spatial/1thread) \
     >"$logs/criterion.log" 2>&1; then
     echo "run.sh: cargo bench failed; last lines of $logs/criterion.log:" >&2
     tail -n 30 "$logs/criterion.log" >&2

@@ -9,7 +9,7 @@
 //! * `fermionic_cells/run_1thread`: the same 100 steps through one call of `run`, the path of
 //!   the Fig. 5 stage.
 //!
-//! Run: `cargo bench -p md --bench events`.
+//! Run: `cargo bench -p md --features bench --bench events`.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use md::{

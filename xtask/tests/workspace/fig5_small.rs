@@ -100,7 +100,7 @@ fn profiles(path: &std::path::Path) -> Vec<Vec<Profile>> {
 #[test]
 #[cfg_attr(
     debug_assertions,
-    ignore = "slow in debug builds: cargo test --release -p xtask --test fig5_small"
+    ignore = "slow in debug builds: cargo test --release -p xtask --test workspace fig5_small::"
 )]
 fn fig5_stages_end_to_end_small() {
     let dir = tempfile::tempdir().unwrap();

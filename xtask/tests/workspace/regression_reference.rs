@@ -2,19 +2,13 @@
 //! in a copy of `pipeline.yaml` makes the comparison fail with a message naming the figure,
 //! the stage and the parameter.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use crate::workspace;
 use audit::config_params;
 use audit::regression::{Summary, compare};
 use pipeline::Pipeline;
 use reproduce::Kind;
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .canonicalize()
-        .unwrap()
-}
 
 fn params_of(file: &Path) -> Summary {
     let p = Pipeline::<Kind>::load(file, "quick").unwrap_or_else(|e| panic!("{e}"));

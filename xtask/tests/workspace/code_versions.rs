@@ -3,17 +3,11 @@
 //! stages whose fingerprint changes are exactly those that run the edited code.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+use crate::workspace;
 use pipeline::{CodeVersions, Pipeline};
 use reproduce::Kind;
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .canonicalize()
-        .unwrap()
-}
 
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
