@@ -521,13 +521,16 @@ fn algorithm_audit(
     Ok(dependence)
 }
 
-/// The bin where `mean` is furthest from `expected` in units of its standard error: (index,
-/// difference, difference / sem). Bins with a zero error are skipped.
-fn worst_bin(mean: &[f64], sem: &[f64], expected: &[f64]) -> (usize, f64, f64) {
+/// The bin where the density `mean` is furthest from `expected` in units of its standard error:
+/// (index, difference, difference / sem). Only the bins [`stats::ensemble_chi2`] tests on their
+/// own (expected count `expected * bin_width` at least [`stats::MIN_EXPECTED_COUNT`], nonzero
+/// error), so that a far-tail bin with a vanishing error is not reported.
+fn worst_bin(mean: &[f64], sem: &[f64], expected: &[f64], bin_width: f64) -> (usize, f64, f64) {
     let mut worst = (0, 0.0, 0.0_f64);
     for (i, ((m, s), e)) in mean.iter().zip(sem).zip(expected).enumerate() {
         let z = (m - e) / s;
-        if *s > 0.0 && z.abs() > worst.2.abs() {
+        let tested = *s > 0.0 && e * bin_width >= stats::MIN_EXPECTED_COUNT;
+        if tested && z.abs() > worst.2.abs() {
             worst = (i, m - e, z);
         }
     }
@@ -658,7 +661,7 @@ fn converged_vs_kinetic(
         // profile is (width = (max - min) / steepest slope): a front a few cells wide is where
         // the cell algorithm's errors are largest and least likely linear in 1/l
         let kb = stats::coarsen(kr, kr.len() / x_md.len());
-        let worst = worst_bin(r, &limit_sem[&key].1, &kb);
+        let worst = worst_bin(r, &limit_sem[&key].1, &kb, box_len / r.len() as f64);
         let front = steepest((xk, kr));
         let worst = format!(
             "worst bin x={:.0}: {:+.2e} ({:+.1} sigma), kinetic front width {:.0} at x={:.0}",
@@ -710,11 +713,12 @@ mod tests {
     }
 
     #[test]
-    fn worst_bin_is_the_largest_residual_in_sigma() {
-        let mean = [1.0, 2.0, 3.0, 4.0];
-        let sem = [0.1, 1.0, 0.0, 0.5];
-        let expected = [1.05, 0.0, 0.0, 3.0];
-        // z = -0.5, +2, (skipped: zero error), +2 -> the first of the largest
-        assert_eq!(worst_bin(&mean, &sem, &expected), (1, 2.0, 2.0));
+    fn worst_bin_is_the_largest_residual_in_sigma_among_tested_bins() {
+        let mean = [1.0, 2.0, 3.0, 4.0, 0.02];
+        let sem = [0.1, 1.0, 0.0, 0.5, 1e-4];
+        let expected = [1.05, 0.0, 0.0, 2.0, 0.01];
+        // bin width 10: expected counts 10.5, 0, 0, 20, 0.1; z = -0.5, +2 (untested: count 0),
+        // (zero error), +4, +100 (untested: count 0.1 < 5) -> bin 3
+        assert_eq!(worst_bin(&mean, &sem, &expected, 10.0), (3, 2.0, 4.0));
     }
 }
