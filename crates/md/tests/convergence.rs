@@ -497,6 +497,45 @@ fn blocked_balance(q: &[f64], e: &[f64], n_cell: f64) -> Vec<f64> {
     occ(0.5 * (lo + hi))
 }
 
+/// The homogeneous box of the duplicate-rule mechanism tests: length 400, rho = 1.5, l = 20,
+/// dt = 0.05, the asymmetric bath; levels `k0..=k1` cover |v| <= 80.
+struct DuplicateBox {
+    algo: CellAlgorithm,
+    len: f64,
+    rho: f64,
+    l: f64,
+    dt: f64,
+    n_cells: usize,
+    /// particles
+    n: usize,
+    k0: i64,
+    k1: i64,
+    /// levels
+    nl: usize,
+}
+
+fn duplicate_box(rule: DuplicateRule) -> DuplicateBox {
+    let bath = common::bragg(6.0, 5.9, 0.3);
+    let (len, rho, l, dt) = (400.0, 1.5, 20.0, 0.05);
+    let n_cells = (len / l) as usize;
+    let algo = CellAlgorithm::new(GAMMA, RHO_B, bath, l, n_cells, dt)
+        .unwrap()
+        .with_duplicate_rule(rule);
+    let (k0, k1) = (algo.level(-80.0), algo.level(80.0));
+    DuplicateBox {
+        len,
+        rho,
+        l,
+        dt,
+        n_cells,
+        n: (rho * len) as usize,
+        k0,
+        k1,
+        nl: (k1 - k0 + 1) as usize,
+        algo,
+    }
+}
+
 /// The `Keep` rule's bias of the stationary current is its under-blocking: a level that a
 /// streamed-in particle doubled stays blocked as if it held one particle, so the blocking
 /// probability is `b_j = n_j − e_j` with `e_j = E[(count_j − 1)+]`, not the occupation `n_j`
@@ -510,15 +549,18 @@ fn blocked_balance(q: &[f64], e: &[f64], n_cell: f64) -> Vec<f64> {
 #[test]
 #[ignore = "heavy (about 1 min on 2 cores): cargo test --release -p md --test convergence -- --ignored --nocapture keep_bias_is_the_under_blocking"]
 fn keep_bias_is_the_under_blocking() {
-    let bath = common::bragg(6.0, 5.9, 0.3);
-    let (len, rho, l, dt) = (400.0, 1.5, 20.0, 0.05);
-    let n_cells = (len / l) as usize;
-    let algo = CellAlgorithm::new(GAMMA, RHO_B, bath, l, n_cells, dt)
-        .unwrap()
-        .with_duplicate_rule(DuplicateRule::Keep);
-    let (k0, k1) = (algo.level(-80.0), algo.level(80.0));
-    let nl = (k1 - k0 + 1) as usize;
-    let n = (rho * len) as usize;
+    let DuplicateBox {
+        algo,
+        len,
+        rho,
+        l,
+        dt,
+        n_cells,
+        n,
+        k0,
+        k1,
+        nl,
+    } = duplicate_box(DuplicateRule::Keep);
     let times: Vec<f64> = (0..=20)
         .map(|i| ((5.0 + i as f64) / dt).round() * dt)
         .collect();
@@ -594,13 +636,18 @@ fn keep_bias_is_the_under_blocking() {
 #[test]
 #[ignore = "heavy (about 1 min on 2 cores): cargo test --release -p md --test convergence -- --ignored --nocapture rescatter_bias_is_the_extra_collisions"]
 fn rescatter_bias_is_the_extra_collisions() {
-    let bath = common::bragg(6.0, 5.9, 0.3);
-    let (len, rho, l, dt) = (400.0, 1.5, 20.0, 0.05);
-    let n_cells = (len / l) as usize;
-    let algo = CellAlgorithm::new(GAMMA, RHO_B, bath, l, n_cells, dt).unwrap();
-    let (k0, k1) = (algo.level(-80.0), algo.level(80.0));
-    let nl = (k1 - k0 + 1) as usize;
-    let n = (rho * len) as usize;
+    let DuplicateBox {
+        algo,
+        len,
+        rho,
+        l,
+        dt,
+        n_cells,
+        n,
+        k0,
+        k1,
+        nl,
+    } = duplicate_box(DuplicateRule::Rescatter);
     let (warm, steps) = ((5.0 / dt) as usize, (20.0 / dt) as usize);
     let r = 2048;
     // per realization: J/rho, then per level the duplicates found per cell and unit time
