@@ -50,14 +50,19 @@ category! {
         Rescatter = "rescatter",
         /// leave the duplicate until one of the two leaves the level
         Keep = "keep",
+        /// move the duplicate to the nearest free level of its new cell (Pauli projection;
+        /// docs/physics.md §3.4)
+        NearestFree = "nearest_free",
     }
 }
 
 impl DuplicateRule {
+    /// The rule of the App. C duplicate-rule audit rerun: the other of the paper's rule and
+    /// `keep`, and the paper's rule for `nearest_free`.
     pub const fn other(self) -> Self {
         match self {
             DuplicateRule::Rescatter => DuplicateRule::Keep,
-            DuplicateRule::Keep => DuplicateRule::Rescatter,
+            DuplicateRule::Keep | DuplicateRule::NearestFree => DuplicateRule::Rescatter,
         }
     }
 }
@@ -70,6 +75,20 @@ category! {
         StepStart = "step_start",
         /// cells from the positions at mid-step: the first-order error cancels
         MidStep = "mid_step",
+    }
+}
+
+category! {
+    /// How the converged cell algorithm's profile for l -> infinity is taken from its ladder of
+    /// cell lengths (docs/physics.md §3.5).
+    LadderLimit {
+        /// the least-squares line in 1/l through the ladder, at 1/l = 0: for a bias linear in
+        /// 1/l (rule `keep`)
+        InverseL = "inverse_l",
+        /// the finest cell's profile, the other lengths measuring the l-dependence: for a rule
+        /// whose bias falls faster than 1/l (`nearest_free`), where a line in 1/l would
+        /// extrapolate the spatial (cell-averaging) error instead
+        Finest = "finest",
     }
 }
 
@@ -156,13 +175,14 @@ pub mod md_audit {
 }
 
 /// Columns of [`crate::Table::Fig5MdConverged`]: one row per (panel, 1/l, t, bin). The rows of
-/// `1/l = 0` are the extrapolation l -> infinity, a linear combination of the ladder's profiles
+/// `1/l = 0` are the limit profile l -> infinity ([`MdConvergedRecord::limit`] says how it is
+/// taken), a linear combination of the ladder's profiles
 /// taken per realization (the ladder's ensembles share their seeds, so realization `i` of every
 /// cell length starts from the same positions), with the standard error of that combination
 /// over the realizations.
 pub mod md_converged {
     pub use super::md::{PANEL, RHO_MEAN, RHO_SEM, T, X};
-    /// inverse cell length 1/l of the ensemble; 0 for the extrapolation
+    /// inverse cell length 1/l of the ensemble; 0 for the limit profile
     pub const INV_CELL_LEN: &str = "inv_cell_len";
 }
 
@@ -283,8 +303,10 @@ pub struct MdConvergedRecord {
     pub dt: f64,
     pub membership: Membership,
     pub duplicate_rule: DuplicateRule,
-    /// the weights `w_l` of the extrapolated profile `sum_l w_l rho_l` (least-squares line in
-    /// 1/l through the ladder, evaluated at 1/l = 0; they sum to 1), in the order of `cell_lens`
+    /// how the limit profile is taken from the ladder
+    pub limit: LadderLimit,
+    /// the weights `w_l` of the limit profile `sum_l w_l rho_l` (they sum to 1), in the order of
+    /// `cell_lens`
     pub weights: Vec<f64>,
     pub runs: Vec<ConvergedRun>,
 }

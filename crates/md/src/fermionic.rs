@@ -24,8 +24,11 @@
 //! ([`Membership::MidStep`], second order; docs/physics.md §3.5).
 //!
 //! **Streaming and the duplicate rule (App. C step 2(b)).** After free flight two particles can
-//! share a level of a cell. At the next step the later one (in particle order) is scattered
-//! with the bath, re-drawing until it lands on a free level. Duplicates are counted.
+//! share a level of a cell. [`DuplicateRule`] says what happens at the next binning: the paper's
+//! rule scatters the later one (in particle order) with the bath, re-drawing until it lands on a
+//! free level; `Keep` leaves both; `NearestFree` moves the arrival to the nearest free level of
+//! its new cell (the rule without a bias of the stationary state from l = 10 up, docs/physics.md
+//! §3.5). Duplicates are counted.
 //!
 //! **Cost.** A step is one pass over the particles (free flight, and two comparisons that tell
 //! whether a particle is still inside its cell), plus work per collision proposal and per
@@ -59,7 +62,8 @@ pub struct CellCounters {
     pub accepted: u64,
     /// proposals blocked by an occupied level (including the particle's own level)
     pub blocked: u64,
-    /// particles found on an already occupied level after streaming and re-scattered
+    /// particles found on an already occupied level after streaming (and handled by the
+    /// duplicate rule)
     pub duplicates: u64,
     /// bath draws spent re-scattering duplicates onto a free level
     pub duplicate_redraws: u64,
@@ -115,6 +119,21 @@ pub enum DuplicateRule {
     /// Leave it: the level holds two particles until one leaves (collisions onto it stay
     /// blocked). No extra collisions; transient double occupancy of rate ∝ |v| n / l.
     Keep,
+    /// Pauli projection: the particle that streamed in moves to the nearest free level of its
+    /// new cell (the nearer side first; a fair coin when both sides are free at the same
+    /// distance). Pauli is exact after every binning, as with [`Self::Rescatter`], but the
+    /// velocity changes by a few level spacings `2π/l` instead of a bath draw: at a rate
+    /// ∝ |v| n / l a change ∝ 1/l, with mean ∝ (1/l) ∂n/∂λ, so the bias of the occupations
+    /// falls faster than 1/l (docs/physics.md §3.5).
+    NearestFree,
+}
+
+impl DuplicateRule {
+    /// Whether no level of a cell holds two particles after a binning.
+    #[inline(always)]
+    fn is_pauli_exact(self) -> bool {
+        self != DuplicateRule::Keep
+    }
 }
 
 /// When the cell membership that blocks a step's collisions is taken.
@@ -471,18 +490,36 @@ impl CellAlgorithm {
             };
             if duplicate {
                 s.counters.duplicates += 1;
-                if self.duplicates == DuplicateRule::Rescatter {
-                    let row = &s.occ[c * nt..(c + 1) * nt];
-                    let mut attempt = 0;
-                    let j = loop {
-                        s.counters.duplicate_redraws += 1;
-                        let j = draws.redraw(&self.levels, i as u32, attempt);
-                        attempt += 1;
-                        if row[j] == 0 {
-                            break j;
-                        }
-                    };
-                    s.k[i] = self.k_lo + j as i64;
+                let row = &s.occ[c * nt..(c + 1) * nt];
+                match self.duplicates {
+                    DuplicateRule::Rescatter => {
+                        let mut attempt = 0;
+                        let j = loop {
+                            s.counters.duplicate_redraws += 1;
+                            let j = draws.redraw(&self.levels, i as u32, attempt);
+                            attempt += 1;
+                            if row[j] == 0 {
+                                break j;
+                            }
+                        };
+                        s.k[i] = self.k_lo + j as i64;
+                    }
+                    DuplicateRule::NearestFree => {
+                        let j = match self.slot(kk) {
+                            Some(j) => nearest_free(row, j, draws),
+                            // outside the table: the nearest table level, or its nearest free
+                            None => {
+                                let edge = if kk < self.k_lo { 0 } else { nt - 1 };
+                                if row[edge] == 0 {
+                                    edge
+                                } else {
+                                    nearest_free(row, edge, draws)
+                                }
+                            }
+                        };
+                        s.k[i] = self.k_lo + j as i64;
+                    }
+                    DuplicateRule::Keep => {}
                 }
             }
             self.place(s, i, c);
@@ -526,8 +563,8 @@ impl CellAlgorithm {
         span: f64,
     ) {
         s.cells_from_x = false;
-        let rescatter = self.duplicates == DuplicateRule::Rescatter;
-        if s.n_out > 0 || (rescatter && s.n_dups > 0) {
+        let pauli = self.duplicates.is_pauli_exact();
+        if s.n_out > 0 || (pauli && s.n_dups > 0) {
             if STREAM {
                 self.stream_to(s, span);
             }
@@ -535,28 +572,29 @@ impl CellAlgorithm {
             return;
         }
         let nm = self.find_movers::<STREAM>(s, span);
-        if !self.move_particles(s, nm, rescatter) {
+        if !self.move_particles(s, nm, self.duplicates) {
             // a level outside the table (set from outside): no random number used yet
             s.pending.clear();
             self.bin_full(s, draws);
-        } else if rescatter {
-            if !s.pending.is_empty() {
-                self.rescatter_pending(s, draws);
-            }
         } else {
-            s.counters.duplicates += s.n_dups;
+            match self.duplicates {
+                DuplicateRule::Keep => s.counters.duplicates += s.n_dups,
+                _ if s.pending.is_empty() => {}
+                DuplicateRule::Rescatter => self.rescatter_pending(s, draws),
+                DuplicateRule::NearestFree => self.shift_pending(s, draws),
+            }
         }
-        debug_assert!(!rescatter || s.n_dups == 0);
+        debug_assert!(!pauli || s.n_dups == 0);
     }
 
     /// Move the particles `movers[..nm]` (in particle order) from their home cells to the
     /// cells of their positions, on their current levels. An arrival on an occupied level is
     /// a duplicate: Rescatter puts the larger of it and the level's smallest other occupant in
-    /// `pending`; Keep keeps it (counted in `n_dups`). Returns false if a particle holds a level
-    /// outside the table (only possible if `k` was changed from outside): the caller then
-    /// re-bins from scratch.
+    /// `pending`; NearestFree puts the arrival in `pending`; Keep keeps it (counted in
+    /// `n_dups`). Returns false if a particle holds a level outside the table (only possible if
+    /// `k` was changed from outside): the caller then re-bins from scratch.
     #[inline(never)] // once per step; keeps the profiles readable
-    fn move_particles(&self, s: &mut FermionicState, nm: usize, rescatter: bool) -> bool {
+    fn move_particles(&self, s: &mut FermionicState, nm: usize, rule: DuplicateRule) -> bool {
         let nt = self.n_table;
         let FermionicState {
             x,
@@ -594,13 +632,19 @@ impl CellAlgorithm {
             let Some(j) = self.slot(k[i]) else {
                 return false;
             };
-            if occupy(&mut occ[c * nt..(c + 1) * nt], overflow, n_dups, c, j) > 0 && rescatter {
-                // the smaller of `i` and the smallest other occupant is kept; the other
-                // occupants are all pending already except possibly a resident, which is
-                // larger than `i` (movers come in particle order) and unique (the cell had
-                // no doubly occupied level)
-                let other = smallest_on(&members[c], lev, k[i], u32::MAX);
-                pending.push(Reverse(if other < i as u32 { i as u32 } else { other }));
+            if occupy(&mut occ[c * nt..(c + 1) * nt], overflow, n_dups, c, j) > 0 {
+                match rule {
+                    DuplicateRule::Rescatter => {
+                        // the smaller of `i` and the smallest other occupant is kept; the
+                        // other occupants are all pending already except possibly a resident,
+                        // which is larger than `i` (movers come in particle order) and unique
+                        // (the cell had no doubly occupied level)
+                        let other = smallest_on(&members[c], lev, k[i], u32::MAX);
+                        pending.push(Reverse(if other < i as u32 { i as u32 } else { other }));
+                    }
+                    DuplicateRule::NearestFree => pending.push(Reverse(i as u32)),
+                    DuplicateRule::Keep => {}
+                }
             }
             home[i] = c as u32;
             lev[i] = k[i];
@@ -695,6 +739,40 @@ impl CellAlgorithm {
             occupy(row, overflow, n_dups, c, j);
             k[d as usize] = self.k_lo + j as i64;
             lev[d as usize] = k[d as usize];
+        }
+    }
+
+    /// NearestFree: move the arrivals in `pending` (each on a level it shares), smallest first,
+    /// to the nearest level of their cell that is free once all movers are placed
+    /// ([`nearest_free`]).
+    #[cold]
+    #[inline(never)]
+    fn shift_pending<D: Redraws>(&self, s: &mut FermionicState, draws: &mut D) {
+        let nt = self.n_table;
+        let FermionicState {
+            k,
+            home,
+            lev,
+            occ,
+            overflow,
+            n_dups,
+            pending,
+            counters,
+            ..
+        } = s;
+        while let Some(Reverse(d)) = pending.pop() {
+            counters.duplicates += 1;
+            let d = d as usize;
+            let c = home[d] as usize;
+            let row = &mut occ[c * nt..(c + 1) * nt];
+            let old = self
+                .slot(lev[d])
+                .expect("an arrival's level is in the table");
+            vacate(row, overflow, n_dups, c, old);
+            let j = nearest_free(row, old, draws);
+            occupy(row, overflow, n_dups, c, j);
+            k[d] = self.k_lo + j as i64;
+            lev[d] = k[d];
         }
     }
 
@@ -905,6 +983,27 @@ fn smallest_on(members: &[u32], lev: &[i64], kk: i64, except: u32) -> u32 {
 /// literal scan of App. C step 2(b).
 trait Redraws {
     fn redraw(&mut self, levels: &AliasTable, particle: u32, attempt: u32) -> usize;
+    /// A fair coin (the tie of [`DuplicateRule::NearestFree`]).
+    fn coin(&mut self) -> bool;
+}
+
+/// The free level of a cell's occupancy `row` nearest to table level `j` (which is occupied):
+/// `j − d` or `j + d` for the smallest `d` with one of them free, a fair coin from `draws` when
+/// both are. Levels outside the table are never chosen (the table spans 14 standard deviations
+/// of the bath; a cell holds far fewer particles than it has levels).
+#[inline]
+fn nearest_free<D: Redraws>(row: &[u8], j: usize, draws: &mut D) -> usize {
+    for d in 1..row.len() {
+        let below = j.checked_sub(d).filter(|&b| row[b] == 0);
+        let above = Some(j + d).filter(|&a| a < row.len() && row[a] == 0);
+        match (below, above) {
+            (Some(b), Some(a)) => return if draws.coin() { a } else { b },
+            (Some(b), None) => return b,
+            (None, Some(a)) => return a,
+            (None, None) => {}
+        }
+    }
+    panic!("a cell with every level of its table occupied")
 }
 
 /// [`Redraws`] from a generator, in the order asked.
@@ -914,6 +1013,10 @@ impl<R: Rng + ?Sized> Redraws for FromRng<'_, R> {
     #[inline(always)]
     fn redraw(&mut self, levels: &AliasTable, _: u32, _: u32) -> usize {
         levels.sample(self.0)
+    }
+    #[inline(always)]
+    fn coin(&mut self) -> bool {
+        self.0.random()
     }
 }
 
@@ -1305,6 +1408,9 @@ mod tests {
             let key = (u64::from(particle) << 32) | u64::from(attempt);
             levels.sample(&mut realization_rng(self.0, key))
         }
+        fn coin(&mut self) -> bool {
+            unreachable!("the particle-order scan comparison covers Rescatter and Keep only")
+        }
     }
 
     /// App. C step 2(b) literally: every cell, its members in particle order; a member whose
@@ -1436,6 +1542,53 @@ mod tests {
             assert!(dups > 10_000 && full > 0, "{dups} {full}");
             assert!(rule == DuplicateRule::Keep || redraws > dups);
         }
+    }
+
+    /// NearestFree: after every binning no level of a cell is doubly occupied, the incremental
+    /// structures are consistent, and every particle the binning moved went to a nearest free
+    /// level: all levels of its cell closer to its old level are occupied (a shift only fills
+    /// levels, so this holds at the end if it held when the particle moved). Moves go both ways.
+    #[test]
+    fn nearest_free_moves_duplicates_the_least() {
+        let a = algo(3.0, 20, 0.3).with_duplicate_rule(DuplicateRule::NearestFree);
+        let mut rng = realization_rng(22, 0);
+        let x: Vec<f64> = (0..240)
+            .map(|_| rng.random::<f64>() * a.box_len())
+            .collect();
+        let mut s = a.init_local_stationary(x, 5.0, &mut rng);
+        assert_eq!(a.pauli_violations(&s), 0);
+        let (mut up, mut down) = (0usize, 0usize);
+        for _ in 0..400 {
+            a.stream(&mut s);
+            let before = s.k.clone();
+            let c0 = s.counters;
+            a.bin_step::<false, _>(&mut s, &mut FromRng(&mut rng), 0.0);
+            check_structures(&a, &s, true);
+            assert_eq!(a.pauli_violations(&s), 0);
+            let mut moved = 0;
+            for (i, (&k0, &k1)) in before.iter().zip(&s.k).enumerate() {
+                if k0 == k1 {
+                    continue;
+                }
+                moved += 1;
+                let c = s.home[i];
+                let held = |kk: i64| s.home.iter().zip(&s.k).any(|(&h, &k)| h == c && k == kk);
+                let d = (k1 - k0).abs();
+                assert!((1 - d..d).all(|o| held(k0 + o)), "{i}: {k0} -> {k1}");
+                if k1 > k0 {
+                    up += 1;
+                } else {
+                    down += 1;
+                }
+            }
+            assert_eq!(moved as u64, s.counters.duplicates - c0.duplicates);
+            a.collide_step(&mut s, &mut rng);
+        }
+        println!("shifted up {up}, down {down}");
+        assert!(
+            up + down > 5_000 && up > 1_000 && down > 1_000,
+            "{up} {down}"
+        );
     }
 
     /// `cell_range` brackets every cell to the last bit.

@@ -7,7 +7,8 @@
 
 use anyhow::ensure;
 use contract::fig5::{
-    AuditKind, Panel, Setup, md as mdcol, md_audit as acol, md_converged as ccol, profile,
+    AuditKind, LadderLimit, Panel, Setup, md as mdcol, md_audit as acol, md_converged as ccol,
+    profile,
 };
 use contract::measure::coarsen;
 use contract::{Figure, Table};
@@ -134,7 +135,15 @@ impl Fig5AppCFigure {
         let read =
             |value| profiles::read_rows(&conv_df, value, times, &fermionic, |i| inv_l[i] == 0.0);
         series.push(Series {
-            label: "extrapolated to ℓ → ∞ (shown in Fig. 5)".to_owned(),
+            label: match conv.limit {
+                LadderLimit::InverseL => "extrapolated to ℓ → ∞ (shown in Fig. 5)".to_owned(),
+                LadderLimit::Finest => {
+                    format!(
+                        "{}, the finest cell (shown in Fig. 5)",
+                        super::labels::limit(conv.limit, conv.finest())
+                    )
+                }
+            },
             style: Draw::Bars(Marker::data(Shape::Diamond, style::INK).size(1.2)),
             rho: at_last(&read(ccol::RHO_MEAN)?),
             sem: at_last(&read(ccol::RHO_SEM)?),

@@ -349,6 +349,7 @@ impl CellSetting {
         let rule = match self.rule {
             DuplicateRule::Rescatter => md::DuplicateRule::Rescatter,
             DuplicateRule::Keep => md::DuplicateRule::Keep,
+            DuplicateRule::NearestFree => md::DuplicateRule::NearestFree,
         };
         let membership = match self.membership {
             Membership::StepStart => md::Membership::StepStart,

@@ -18,7 +18,8 @@
 use anyhow::ensure;
 use contract::Table;
 use contract::fig5::{
-    ConvergedRun, DuplicateRule, MdConvergedRecord, Membership, Panel, Setup, md_converged as col,
+    ConvergedRun, DuplicateRule, LadderLimit, MdConvergedRecord, Membership, Panel, Setup,
+    md_converged as col,
 };
 use md::{Bins, MeanSem};
 use ndarray::{Array2, Ix2};
@@ -43,6 +44,8 @@ pub struct Fig5MdConverged {
     pub membership: Membership,
     /// what to do with particles that stream onto an occupied level
     pub duplicate_rule: DuplicateRule,
+    /// how the limit l -> infinity is taken from the ladder
+    pub limit: LadderLimit,
     /// collision proposals per particle that relax each frozen cell before t = 0
     pub relax_proposals: f64,
     /// realizations per (panel, cell length)
@@ -62,7 +65,28 @@ pub fn extrapolation_weights(cell_lens: &[f64]) -> Vec<f64> {
     cell_lens.iter().map(|l| (sxx - sx / l) / det).collect()
 }
 
+/// Weights `w_l` of the limit profile `sum_l w_l rho_l` taken from the ladder `cell_lens` by
+/// `limit`: the least-squares line in 1/l at 1/l = 0 ([`extrapolation_weights`]) or the finest
+/// cell alone.
+pub fn ladder_weights(cell_lens: &[f64], limit: LadderLimit) -> Vec<f64> {
+    match limit {
+        LadderLimit::InverseL => extrapolation_weights(cell_lens),
+        LadderLimit::Finest => {
+            let finest = cell_lens.iter().copied().fold(f64::INFINITY, f64::min);
+            cell_lens
+                .iter()
+                .map(|&l| if l == finest { 1.0 } else { 0.0 })
+                .collect()
+        }
+    }
+}
+
 impl Fig5MdConverged {
+    /// The finest cell length of the ladder.
+    pub fn finest(&self) -> f64 {
+        self.cell_lens.iter().copied().fold(f64::INFINITY, f64::min)
+    }
+
     pub fn validate(&self) -> Vec<FieldError> {
         let mut e = Vec::new();
         positive(&mut e, "dt", self.dt);
@@ -151,7 +175,7 @@ impl Fig5MdConverged {
         let centers = Bins::new(0.0, setup.box_len, setup.n_bins)?.centers();
         let plan = self.plan(setup.clone())?;
         let outputs = executor::run(ctx, &plan)?;
-        let weights = extrapolation_weights(&self.cell_lens);
+        let weights = ladder_weights(&self.cell_lens, self.limit);
         let mut record = MdConvergedRecord {
             realizations: self.realizations,
             seed: self.seed,
@@ -159,6 +183,7 @@ impl Fig5MdConverged {
             dt: self.dt,
             membership: self.membership,
             duplicate_rule: self.duplicate_rule,
+            limit: self.limit,
             weights: weights.clone(),
             runs: Vec::new(),
         };
@@ -214,10 +239,14 @@ impl Fig5MdConverged {
             .sum();
         let wall: f64 = record.runs.iter().map(|r| r.run.wall_s).sum();
         ctx.summary(format!(
-            "{} ensembles (l = {:?}, {} realizations), extrapolated to 1/l = 0; {:.1e} proposals/s",
+            "{} ensembles (l = {:?}, {} realizations), limit: {}; {:.1e} proposals/s",
             record.runs.len(),
             self.cell_lens,
             self.realizations,
+            match self.limit {
+                LadderLimit::InverseL => "line in 1/l",
+                LadderLimit::Finest => "finest cell",
+            },
             proposals as f64 / wall.max(1e-9)
         ));
         io::record(ctx, &record)?;
@@ -243,6 +272,11 @@ pub(crate) mod tests {
         let w = extrapolation_weights(&l);
         let y: f64 = l.iter().zip(&w).map(|(l, w)| w * (3.0 + 7.0 / l)).sum();
         assert!((y - 3.0).abs() < 1e-12 && (w.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        assert_eq!(ladder_weights(&l, LadderLimit::InverseL), w);
+        assert_eq!(
+            ladder_weights(&[20.0, 10.0, 40.0], LadderLimit::Finest),
+            [0.0, 1.0, 0.0]
+        );
     }
 
     pub(crate) fn small() -> Fig5MdConverged {
@@ -251,6 +285,7 @@ pub(crate) mod tests {
             dt: 0.1,
             membership: Membership::MidStep,
             duplicate_rule: DuplicateRule::Keep,
+            limit: LadderLimit::InverseL,
             relax_proposals: 5.0,
             realizations: 3,
             seed: 7,

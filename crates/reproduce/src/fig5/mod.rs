@@ -10,6 +10,7 @@
 pub mod appc;
 pub mod hydro;
 pub mod kinetic;
+mod labels;
 pub mod limit;
 pub mod md;
 pub mod md_converged;

@@ -1,6 +1,6 @@
 //! Stage `fig5`: paper Fig. 5, MD histograms with error bars, hydrodynamic and kinetic curves
 //! per panel and output time (the agreement is judged by the audit, not here). The fermionic
-//! panels (b, d) show the converged cell algorithm extrapolated to l -> infinity (stage
+//! panels (b, d) show the converged cell algorithm's limit profile l -> infinity (stage
 //! `fig5_md_converged`); App. C's algorithm as printed (stage `fig5_md`) is judged in the audit.
 
 use anyhow::ensure;
@@ -81,6 +81,9 @@ impl Fig5Figure {
         kin: &Profiles,
     ) -> anyhow::Result<()> {
         let times = &setup.times;
+        // the fermionic panels' MD: the converged cell algorithm's limit profile
+        let conv: super::md_converged::Fig5MdConverged =
+            ctx.params_of_producer(Table::Fig5MdConverged.path())?;
         let titles = [
             "classical, symmetric bath",
             "fermions, symmetric bath",
@@ -104,7 +107,10 @@ impl Fig5Figure {
             })
             .collect();
         entries.push(Entry::data(
-            "MD mean ± s.e.m. (b, d: cell algorithm, l → ∞)",
+            format!(
+                "MD mean ± s.e.m. (b, d: cell algorithm, {})",
+                super::labels::limit(conv.limit, conv.finest())
+            ),
             Marker::data(Shape::Circle, style::INK).size(1.0),
         ));
         entries.push(Entry::line(
