@@ -85,6 +85,9 @@ category! {
         /// the least-squares line in 1/l through the ladder, at 1/l = 0: for a bias linear in
         /// 1/l (rule `keep`)
         InverseL = "inverse_l",
+        /// the least-squares line in l^2 through the ladder, at l = 0: for an error that is the
+        /// cell's spatial averaging, of second order in l, once the rule's bias is negligible
+        SquareL = "l_squared",
         /// the finest cell's profile, the other lengths measuring the l-dependence: for a rule
         /// whose bias falls faster than 1/l (`nearest_free`), where a line in 1/l would
         /// extrapolate the spatial (cell-averaging) error instead

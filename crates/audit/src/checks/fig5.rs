@@ -794,6 +794,7 @@ fn converged_vs_kinetic(
         });
         let limit = match record.limit {
             LadderLimit::InverseL => "extrapolated in 1/l".to_owned(),
+            LadderLimit::SquareL => "extrapolated in l^2".to_owned(),
             LadderLimit::Finest => format!(
                 "finest cell l = {}",
                 record

@@ -137,6 +137,7 @@ impl Fig5AppCFigure {
         series.push(Series {
             label: match conv.limit {
                 LadderLimit::InverseL => "extrapolated to ℓ → ∞ (shown in Fig. 5)".to_owned(),
+                LadderLimit::SquareL => "extrapolated in ℓ² to ℓ → 0 (shown in Fig. 5)".to_owned(),
                 LadderLimit::Finest => {
                     format!(
                         "{}, the finest cell (shown in Fig. 5)",

@@ -54,23 +54,28 @@ pub struct Fig5MdConverged {
     pub seed: u64,
 }
 
+/// Weights `w_i` of the least-squares line through points at abscissae `x`, evaluated at
+/// `x = 0`: the extrapolation `sum_i w_i y_i` (exact for `y = a + b x`; the weights sum to 1).
+fn line_at_zero(x: &[f64]) -> Vec<f64> {
+    let n = x.len() as f64;
+    let (sx, sxx) = x.iter().fold((0.0, 0.0), |(s, q), x| (s + x, q + x * x));
+    let det = n * sxx - sx * sx;
+    x.iter().map(|x| (sxx - sx * x) / det).collect()
+}
+
 /// Weights `w_l` of the least-squares line in `x = 1/l` through points at `cell_lens`,
 /// evaluated at `x = 0`: the extrapolation `sum_l w_l y_l` (exact for `y = a + b/l`).
 pub fn extrapolation_weights(cell_lens: &[f64]) -> Vec<f64> {
-    let n = cell_lens.len() as f64;
-    let (sx, sxx) = cell_lens
-        .iter()
-        .fold((0.0, 0.0), |(s, q), l| (s + 1.0 / l, q + 1.0 / (l * l)));
-    let det = n * sxx - sx * sx;
-    cell_lens.iter().map(|l| (sxx - sx / l) / det).collect()
+    line_at_zero(&cell_lens.iter().map(|l| 1.0 / l).collect::<Vec<_>>())
 }
 
 /// Weights `w_l` of the limit profile `sum_l w_l rho_l` taken from the ladder `cell_lens` by
-/// `limit`: the least-squares line in 1/l at 1/l = 0 ([`extrapolation_weights`]) or the finest
-/// cell alone.
+/// `limit`: the least-squares line in 1/l at 1/l = 0 ([`extrapolation_weights`]), the line in
+/// l^2 at l = 0, or the finest cell alone.
 pub fn ladder_weights(cell_lens: &[f64], limit: LadderLimit) -> Vec<f64> {
     match limit {
         LadderLimit::InverseL => extrapolation_weights(cell_lens),
+        LadderLimit::SquareL => line_at_zero(&cell_lens.iter().map(|l| l * l).collect::<Vec<_>>()),
         LadderLimit::Finest => {
             let finest = cell_lens.iter().copied().fold(f64::INFINITY, f64::min);
             cell_lens
@@ -245,6 +250,7 @@ impl Fig5MdConverged {
             self.realizations,
             match self.limit {
                 LadderLimit::InverseL => "line in 1/l",
+                LadderLimit::SquareL => "line in l^2",
                 LadderLimit::Finest => "finest cell",
             },
             proposals as f64 / wall.max(1e-9)
@@ -277,6 +283,15 @@ pub(crate) mod tests {
             ladder_weights(&[20.0, 10.0, 40.0], LadderLimit::Finest),
             [0.0, 1.0, 0.0]
         );
+        // the line in l^2: (4 rho(10) - rho(20)) / 3 for two lengths, exact for a + b l^2
+        let w = ladder_weights(&[10.0, 20.0], LadderLimit::SquareL);
+        assert!(
+            (w[0] - 4.0 / 3.0).abs() < 1e-12 && (w[1] + 1.0 / 3.0).abs() < 1e-12,
+            "{w:?}"
+        );
+        let w = ladder_weights(&l, LadderLimit::SquareL);
+        let y: f64 = l.iter().zip(&w).map(|(l, w)| w * (3.0 + 7.0 * l * l)).sum();
+        assert!((y - 3.0).abs() < 1e-9, "{y}");
     }
 
     pub(crate) fn small() -> Fig5MdConverged {
