@@ -95,6 +95,22 @@ category! {
     }
 }
 
+impl LadderLimit {
+    /// How the limit is taken, in words (terminal and audit).
+    pub const fn describe(self) -> &'static str {
+        match self {
+            LadderLimit::InverseL => "line in 1/l",
+            LadderLimit::SquareL => "line in l^2",
+            LadderLimit::Finest => "finest cell",
+        }
+    }
+}
+
+/// The finest (smallest) cell length of a ladder.
+pub fn finest_cell(cell_lens: &[f64]) -> f64 {
+    cell_lens.iter().copied().fold(f64::INFINITY, f64::min)
+}
+
 category! {
     /// Which App. C setting the audit rerun of the fermionic panels changes.
     AuditKind {

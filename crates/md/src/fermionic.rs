@@ -580,8 +580,9 @@ impl CellAlgorithm {
             match self.duplicates {
                 DuplicateRule::Keep => s.counters.duplicates += s.n_dups,
                 _ if s.pending.is_empty() => {}
-                DuplicateRule::Rescatter => self.rescatter_pending(s, draws),
-                DuplicateRule::NearestFree => self.shift_pending(s, draws),
+                DuplicateRule::Rescatter | DuplicateRule::NearestFree => {
+                    self.resolve_pending(s, draws)
+                }
             }
         }
         debug_assert!(!pauli || s.n_dups == 0);
@@ -694,10 +695,16 @@ impl CellAlgorithm {
         nm
     }
 
-    /// Rescatter: re-draw the duplicates in `pending`, smallest first (see [`Self::bin_step`]).
+    /// The duplicates in `pending`, smallest first (see [`Self::bin_step`]): each leaves the
+    /// level it shares, which keeps its other occupant, for the level its rule gives.
+    /// * Rescatter: re-drawn until its level is free of members of its cell smaller than
+    ///   itself; a level held only by larger members is taken, and the smallest of them becomes
+    ///   pending.
+    /// * NearestFree: the nearest level of its cell free once all movers are placed
+    ///   ([`nearest_free`]).
     #[cold]
     #[inline(never)]
-    fn rescatter_pending<D: Redraws>(&self, s: &mut FermionicState, draws: &mut D) {
+    fn resolve_pending<D: Redraws>(&self, s: &mut FermionicState, draws: &mut D) {
         let nt = self.n_table;
         let FermionicState {
             k,
@@ -715,64 +722,36 @@ impl CellAlgorithm {
             counters.duplicates += 1;
             let c = home[d as usize] as usize;
             let row = &mut occ[c * nt..(c + 1) * nt];
-            let mut attempt = 0;
-            let j = loop {
-                counters.duplicate_redraws += 1;
-                let j = draws.redraw(&self.levels, d, attempt);
-                attempt += 1;
-                if row[j] == 0 {
-                    break j;
-                }
-                let owner = smallest_on(&members[c], lev, self.k_lo + j as i64, d);
-                if owner > d {
-                    // the level holds only larger members: `d` takes it, the smallest of
-                    // them is now a duplicate
-                    pending.push(Reverse(owner));
-                    break j;
-                }
-            };
-            // its old level keeps its smaller owner
+            // the level is shared: it stays occupied
             let old = self
                 .slot(lev[d as usize])
                 .expect("a duplicate's level is in the table");
             vacate(row, overflow, n_dups, c, old);
+            let j = match self.duplicates {
+                DuplicateRule::Rescatter => {
+                    let mut attempt = 0;
+                    loop {
+                        counters.duplicate_redraws += 1;
+                        let j = draws.redraw(&self.levels, d, attempt);
+                        attempt += 1;
+                        if row[j] == 0 {
+                            break j;
+                        }
+                        let owner = smallest_on(&members[c], lev, self.k_lo + j as i64, d);
+                        if owner > d {
+                            // the level holds only larger members: `d` takes it, the smallest
+                            // of them is now a duplicate
+                            pending.push(Reverse(owner));
+                            break j;
+                        }
+                    }
+                }
+                DuplicateRule::NearestFree => nearest_free(row, old, draws),
+                DuplicateRule::Keep => unreachable!("Keep leaves nothing pending"),
+            };
             occupy(row, overflow, n_dups, c, j);
             k[d as usize] = self.k_lo + j as i64;
             lev[d as usize] = k[d as usize];
-        }
-    }
-
-    /// NearestFree: move the arrivals in `pending` (each on a level it shares), smallest first,
-    /// to the nearest level of their cell that is free once all movers are placed
-    /// ([`nearest_free`]).
-    #[cold]
-    #[inline(never)]
-    fn shift_pending<D: Redraws>(&self, s: &mut FermionicState, draws: &mut D) {
-        let nt = self.n_table;
-        let FermionicState {
-            k,
-            home,
-            lev,
-            occ,
-            overflow,
-            n_dups,
-            pending,
-            counters,
-            ..
-        } = s;
-        while let Some(Reverse(d)) = pending.pop() {
-            counters.duplicates += 1;
-            let d = d as usize;
-            let c = home[d] as usize;
-            let row = &mut occ[c * nt..(c + 1) * nt];
-            let old = self
-                .slot(lev[d])
-                .expect("an arrival's level is in the table");
-            vacate(row, overflow, n_dups, c, old);
-            let j = nearest_free(row, old, draws);
-            occupy(row, overflow, n_dups, c, j);
-            k[d] = self.k_lo + j as i64;
-            lev[d] = k[d];
         }
     }
 

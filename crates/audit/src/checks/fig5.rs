@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use anyhow::Context as _;
 use contract::Table;
 use contract::fig5::{
-    AuditKind, LadderLimit, MdConvergedRecord, MdRecord, Panel, Setup, md as col, md_audit as acol,
-    md_converged as ccol, profile,
+    AuditKind, LadderLimit, MdConvergedRecord, MdRecord, Panel, Setup, finest_cell, md as col,
+    md_audit as acol, md_converged as ccol, profile,
 };
 use contract::frame::{column_cat, column_f64, column_str};
 use polars_core::prelude::DataFrame;
@@ -793,16 +793,8 @@ fn converged_vs_kinetic(
             )
         });
         let limit = match record.limit {
-            LadderLimit::InverseL => "extrapolated in 1/l".to_owned(),
-            LadderLimit::SquareL => "extrapolated in l^2".to_owned(),
-            LadderLimit::Finest => format!(
-                "finest cell l = {}",
-                record
-                    .cell_lens
-                    .iter()
-                    .copied()
-                    .fold(f64::INFINITY, f64::min)
-            ),
+            LadderLimit::Finest => format!("finest cell l = {}", finest_cell(&record.cell_lens)),
+            other => other.describe().to_owned(),
         };
         // the figure's MD (Fig. 5); App. C's own algorithm is judged by the findings above
         let row = Check::new(

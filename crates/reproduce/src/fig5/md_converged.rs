@@ -19,7 +19,7 @@ use anyhow::ensure;
 use contract::Table;
 use contract::fig5::{
     ConvergedRun, DuplicateRule, LadderLimit, MdConvergedRecord, Membership, Panel, Setup,
-    md_converged as col,
+    finest_cell, md_converged as col,
 };
 use md::{Bins, MeanSem};
 use ndarray::{Array2, Ix2};
@@ -77,7 +77,7 @@ pub fn ladder_weights(cell_lens: &[f64], limit: LadderLimit) -> Vec<f64> {
         LadderLimit::InverseL => extrapolation_weights(cell_lens),
         LadderLimit::SquareL => line_at_zero(&cell_lens.iter().map(|l| l * l).collect::<Vec<_>>()),
         LadderLimit::Finest => {
-            let finest = cell_lens.iter().copied().fold(f64::INFINITY, f64::min);
+            let finest = finest_cell(cell_lens);
             cell_lens
                 .iter()
                 .map(|&l| if l == finest { 1.0 } else { 0.0 })
@@ -89,7 +89,7 @@ pub fn ladder_weights(cell_lens: &[f64], limit: LadderLimit) -> Vec<f64> {
 impl Fig5MdConverged {
     /// The finest cell length of the ladder.
     pub fn finest(&self) -> f64 {
-        self.cell_lens.iter().copied().fold(f64::INFINITY, f64::min)
+        finest_cell(&self.cell_lens)
     }
 
     pub fn validate(&self) -> Vec<FieldError> {
@@ -248,11 +248,7 @@ impl Fig5MdConverged {
             record.runs.len(),
             self.cell_lens,
             self.realizations,
-            match self.limit {
-                LadderLimit::InverseL => "line in 1/l",
-                LadderLimit::SquareL => "line in l^2",
-                LadderLimit::Finest => "finest cell",
-            },
+            self.limit.describe(),
             proposals as f64 / wall.max(1e-9)
         ));
         io::record(ctx, &record)?;
