@@ -79,6 +79,21 @@ category! {
 }
 
 category! {
+    /// How the bump's initial positions are placed in the converged cell algorithm's ensembles
+    /// (docs/physics.md §3.5).
+    BumpPositions {
+        /// independent draws from the bump: each realization starts with the mass noise of N
+        /// independent particles, which the Burgers front of panel d turns into a spread of its
+        /// position between realizations
+        Independent = "independent",
+        /// the bump's quantiles (i + 1/2) / N: every realization starts from the bump itself to
+        /// within one particle per interval, the initial condition of (39); the initial
+        /// histogram has no variance, so t = 0 is checked exactly instead of by a chi-square
+        Stratified = "stratified",
+    }
+}
+
+category! {
     /// How the converged cell algorithm's profile for l -> infinity is taken from its ladder of
     /// cell lengths (docs/physics.md §3.5).
     LadderLimit {
@@ -313,7 +328,7 @@ pub struct ConvergedRun {
 }
 
 /// Provenance of the `fig5_md_converged` stage: the fermionic panels by the cell algorithm with
-/// mid-step binning on a ladder of cell lengths, extrapolated linearly in 1/l.
+/// mid-step binning on a ladder of cell lengths, with the limit profile taken as `limit` says.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MdConvergedRecord {
     pub realizations: usize,
@@ -322,6 +337,8 @@ pub struct MdConvergedRecord {
     pub dt: f64,
     pub membership: Membership,
     pub duplicate_rule: DuplicateRule,
+    /// how the initial positions are placed
+    pub initial_positions: BumpPositions,
     /// how the limit profile is taken from the ladder
     pub limit: LadderLimit,
     /// the weights `w_l` of the limit profile `sum_l w_l rho_l` (they sum to 1), in the order of

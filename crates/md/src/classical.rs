@@ -228,11 +228,41 @@ pub struct GaussianBump {
     pub width: f64,
 }
 
+/// How the `n` positions of a [`GaussianBump`] are placed (docs/physics.md §3.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BumpPositions {
+    /// independent draws from the Gaussian: the initial histogram carries the mass noise of `n`
+    /// independent particles (a bin of mean count `m` has variance `m (1 - m/n)`)
+    Independent,
+    /// the Gaussian's quantiles at `(i + 1/2) / n`, `i = 0..n`, no random number: every interval
+    /// holds its expected number of particles to within one, the smooth initial profile of the
+    /// kinetic equation
+    Stratified,
+}
+
 impl GaussianBump {
     /// One position.
     #[inline]
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         self.center + self.width * rng.sample::<f64, _>(rand_distr::StandardNormal)
+    }
+    /// The `n` positions, placed as `how` says (independent draws use `n` normal variates of
+    /// `rng`, in particle order; stratified ones none).
+    pub fn positions<R: Rng + ?Sized>(&self, how: BumpPositions, rng: &mut R) -> Vec<f64> {
+        match how {
+            BumpPositions::Independent => (0..self.n).map(|_| self.sample(rng)).collect(),
+            BumpPositions::Stratified => {
+                let normal = statrs::distribution::Normal::standard();
+                (0..self.n)
+                    .map(|i| {
+                        let q = (i as f64 + 0.5) / self.n as f64;
+                        self.center
+                            + self.width
+                                * statrs::distribution::ContinuousCDF::inverse_cdf(&normal, q)
+                    })
+                    .collect()
+            }
+        }
     }
     /// Peak density.
     pub fn peak_density(&self) -> f64 {
@@ -312,6 +342,48 @@ pub fn wrap(x: f64, len: f64) -> f64 {
 mod tests {
     use super::*;
     use crate::realization_rng;
+
+    /// Stratified positions hold every interval's expected number of particles
+    /// `n (F(b) - F(a))` to within one (exact: the quantiles `(i + 1/2)/n` in `[F(a), F(b))`),
+    /// use no random number, and are symmetric about the centre; independent ones are the
+    /// generator's normal draws in particle order.
+    #[test]
+    fn stratified_bump_positions_are_the_quantiles() {
+        use statrs::distribution::{ContinuousCDF, Normal};
+        let bump = GaussianBump {
+            n: 1600,
+            center: 2600.0,
+            width: 320.0,
+        };
+        let mut rng = realization_rng(3, 0);
+        let x = bump.positions(BumpPositions::Stratified, &mut rng);
+        assert_eq!(rng, realization_rng(3, 0), "no random number used");
+        let cdf = Normal::new(bump.center, bump.width).unwrap();
+        let mut worst: f64 = 0.0;
+        for (a, b) in [
+            (-1e9, 1e9),
+            (2600.0, 2620.0),
+            (1510.0, 1530.0),
+            (0.0, 2000.0),
+        ]
+        .into_iter()
+        .chain((0..200).map(|j| (j as f64 * 20.0, (j + 1) as f64 * 20.0)))
+        {
+            let count = x.iter().filter(|&&x| a <= x && x < b).count() as f64;
+            let expected = bump.n as f64 * (cdf.cdf(b) - cdf.cdf(a));
+            worst = worst.max((count - expected).abs());
+        }
+        assert!(worst < 1.0, "{worst}");
+        for i in 0..bump.n {
+            let mirror = 2.0 * bump.center - x[bump.n - 1 - i];
+            assert!((x[i] - mirror).abs() < 1e-9 * bump.center, "{i}");
+        }
+        let mut a = realization_rng(3, 1);
+        let mut b = realization_rng(3, 1);
+        let drawn: Vec<f64> = (0..bump.n).map(|_| bump.sample(&mut b)).collect();
+        assert_eq!(bump.positions(BumpPositions::Independent, &mut a), drawn);
+        assert_eq!(a, b);
+    }
 
     /// The number of collisions in [0, t] is Poisson(γ ρ_b t); the velocity after many
     /// collisions is bath-distributed and the position obeys x(t) = x0 + ∫ v.

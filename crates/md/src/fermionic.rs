@@ -1072,16 +1072,18 @@ fn take_overflow(overflow: &mut Vec<(u32, u32)>, c: usize, j: usize) -> bool {
 
 /// Observation of one fermionic realization of the bump relaxation (Fig. 5, panels b and d):
 /// density histograms `ρ(x_b, t_m)` at `[[m, b]]` (shape `(times.len(), bins.n)`) and the
-/// algorithm's counters.
+/// algorithm's counters. The bump's positions are placed as `positions` says, the levels drawn
+/// from the local stationary state and relaxed by `relax` proposals per particle.
 pub fn bump_profiles<R: Rng + ?Sized>(
     algo: &CellAlgorithm,
     bump: &crate::classical::GaussianBump,
+    positions: crate::classical::BumpPositions,
     relax: f64,
     times: &[f64],
     bins: &crate::classical::Bins,
     rng: &mut R,
 ) -> Result<(Array2<f64>, CellCounters), MdError> {
-    let x: Vec<f64> = (0..bump.n).map(|_| bump.sample(rng)).collect();
+    let x = bump.positions(positions, rng);
     let mut s = algo.init_local_stationary(x, relax, rng);
     let mut dens = Array2::<f64>::zeros((times.len(), bins.n));
     let w = bins.width();

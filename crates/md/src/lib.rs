@@ -23,7 +23,7 @@ pub mod ensemble;
 pub mod fermionic;
 pub mod sampler;
 
-pub use classical::{Bins, GaussianBump, HomogeneousObs, JumpProcess, wrap};
+pub use classical::{Bins, BumpPositions, GaussianBump, HomogeneousObs, JumpProcess, wrap};
 pub use ensemble::{
     MeanSem, RealizationRng, Shard, ShardOutput, merge_shards, realization_rng, run_range,
     run_shard,

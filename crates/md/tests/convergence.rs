@@ -10,8 +10,8 @@
 //! * exact canonical-vs-(40) gap of one isolated cell as a function of its particle number.
 
 use md::{
-    CellAlgorithm, CellCounters, DuplicateRule, GaussianBump, LatticeStationary, MeanSem,
-    Membership, MixtureSampler, Shard, canonical_occupations, run_shard,
+    BumpPositions, CellAlgorithm, CellCounters, DuplicateRule, GaussianBump, LatticeStationary,
+    MeanSem, Membership, MixtureSampler, Shard, canonical_occupations, run_shard,
 };
 use rand::Rng;
 
@@ -370,7 +370,16 @@ fn fig5_fermionic_panel_cost() {
         .unwrap_or(8);
     let start = std::time::Instant::now();
     let rows = run_shard(r, Shard::WHOLE, 5, |_, rng| {
-        md::fermionic::bump_profiles(&algo, &bump, 20.0, &times, &bins, rng).unwrap()
+        md::fermionic::bump_profiles(
+            &algo,
+            &bump,
+            BumpPositions::Independent,
+            20.0,
+            &times,
+            &bins,
+            rng,
+        )
+        .unwrap()
     })
     .unwrap()
     .rows;
@@ -788,7 +797,7 @@ fn nearest_free_rule_is_unbiased_down_to_small_cells() {
 #[test]
 #[ignore = "heavy (about 2 min on 2 cores): cargo test --release -p md --test convergence -- --ignored --nocapture front_wander_comes_from_the_initial_mass_noise"]
 fn front_wander_comes_from_the_initial_mass_noise() {
-    use statrs::distribution::{ChiSquared, ContinuousCDF, Normal};
+    use statrs::distribution::{ChiSquared, ContinuousCDF};
     let bath = common::bragg(6.0, 5.9, 0.3);
     let r = realizations_from_env("MD_WANDER_REALIZATIONS", 1000);
     let bump = FIG5_BUMP;
@@ -798,17 +807,9 @@ fn front_wander_comes_from_the_initial_mass_noise() {
         .unwrap()
         .with_duplicate_rule(DuplicateRule::NearestFree)
         .with_membership(Membership::MidStep);
-    let normal = Normal::new(0.0, 1.0).unwrap();
-    let quantiles: Vec<f64> = (0..bump.n)
-        .map(|i| bump.center + bump.width * normal.inverse_cdf((i as f64 + 0.5) / bump.n as f64))
-        .collect();
-    let ensemble = |stratified: bool| {
+    let ensemble = |how: BumpPositions| {
         let rows = run_shard(r, Shard::WHOLE, 41, |_, rng| {
-            let x: Vec<f64> = if stratified {
-                quantiles.clone()
-            } else {
-                (0..bump.n).map(|_| bump.sample(rng)).collect()
-            };
+            let x = bump.positions(how, rng);
             let mut s = algo.init_local_stationary(x, 20.0, rng);
             let mut hist = vec![0.0; n_bins];
             algo.run(&mut s, &[t], rng, |_, st| {
@@ -825,8 +826,8 @@ fn front_wander_comes_from_the_initial_mass_noise() {
         let var: Vec<f64> = ms.sem.iter().map(|s| s * s * r as f64).collect();
         (ms.mean.to_vec(), ms.sem.to_vec(), var)
     };
-    let (m_iid, s_iid, v_iid) = ensemble(false);
-    let (m_str, s_str, v_str) = ensemble(true);
+    let (m_iid, s_iid, v_iid) = ensemble(BumpPositions::Independent);
+    let (m_str, s_str, v_str) = ensemble(BumpPositions::Stratified);
     let x: Vec<f64> = (0..n_bins).map(|b| (b as f64 + 0.5) * h).collect();
     let avg: Vec<f64> = m_iid
         .iter()

@@ -359,7 +359,16 @@ fn ensembles_bit_identical_for_threads_and_shards() {
     let r = 10;
     let realize = |_: usize, rng: &mut md::RealizationRng| {
         let (a, _) = classical.bump_profiles(&bump, 400.0, &times, &bins, rng);
-        let (b, c) = md::fermionic::bump_profiles(&algo, &bump, 5.0, &times, &bins, rng).unwrap();
+        let (b, c) = md::fermionic::bump_profiles(
+            &algo,
+            &bump,
+            md::BumpPositions::Independent,
+            5.0,
+            &times,
+            &bins,
+            rng,
+        )
+        .unwrap();
         let mut row: Vec<f64> = a.iter().chain(&b).copied().collect();
         row.push(c.duplicates as f64);
         row.push(rng.random::<f64>());

@@ -50,8 +50,8 @@ stages:
     kind: fig5_md_converged
     deps: [fig5_setup]
     params: { cell_lens: [10.0, 20.0], dt: 0.1, membership: mid_step,
-              duplicate_rule: nearest_free, limit: finest, relax_proposals: 5.0,
-              realizations: 30, seed: 12 }
+              duplicate_rule: nearest_free, initial_positions: stratified, limit: finest,
+              relax_proposals: 5.0, realizations: 30, seed: 12 }
   fig5:
     kind: fig5
     deps: [fig5_setup, fig5_md, fig5_md_converged, fig5_hydro, fig5_kinetic]

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use anyhow::Context as _;
 use contract::Table;
 use contract::fig5::{
-    AuditKind, LadderLimit, MdConvergedRecord, MdRecord, Panel, Setup, finest_cell, md as col,
-    md_audit as acol, md_converged as ccol, profile,
+    AuditKind, BumpPositions, LadderLimit, MdConvergedRecord, MdRecord, Panel, Setup, finest_cell,
+    md as col, md_audit as acol, md_converged as ccol, profile,
 };
 use contract::frame::{column_cat, column_f64, column_str};
 use polars_core::prelude::DataFrame;
@@ -629,6 +629,44 @@ fn smear(rho: &[f64], sigma2: f64, h: f64) -> Vec<f64> {
         .collect()
 }
 
+/// The t = 0 histogram of an ensemble started from the bump's quantiles (every realization the
+/// same) against the kinetic initial profile `kin` averaged onto its bins: a bin `[a, b)` holds
+/// the quantiles `(i + 1/2) / N` in `[F(a), F(b))`, which differs from its expected count
+/// `N (F(b) - F(a))` by less than one particle.
+fn initial_state(
+    panel: &str,
+    (x, rho): (&[f64], &[f64]),
+    kin: &[f64],
+    box_len: f64,
+    files: &str,
+) -> anyhow::Result<Check> {
+    anyhow::ensure!(
+        kin.len().is_multiple_of(rho.len()),
+        "kinetic grid is not a multiple of the MD bins"
+    );
+    let h = box_len / rho.len() as f64;
+    let kb = stats::coarsen(kin, kin.len() / rho.len());
+    let (worst, at) = rho
+        .iter()
+        .zip(&kb)
+        .zip(x)
+        .map(|((r, k), &x)| ((r - k).abs() * h, x))
+        .fold((0.0, f64::NAN), |a, b| if b.0 > a.0 { b } else { a });
+    Ok(Check::new(
+        &[Claim::Fig5],
+        format!("fig5.md_converged_initial_state[{panel}]"),
+        format!(
+            "t=0, bump's quantiles: max |count - expected| = {worst:.3} particles per bin (x={at:.0})"
+        ),
+        Rule::Below {
+            value: worst,
+            bound: 1.0,
+        },
+        files,
+    )
+    .with_note("stratified positions: every bin within one particle of its expected count"))
+}
+
 /// The converged cell algorithm (stage `fig5_md_converged`, issue 14): the fermionic panels'
 /// limit profile (l -> infinity, as the record's `limit` says) against the kinetic solution of
 /// (39), by the ensemble chi-square of the limit profile with its own per-realization errors, at
@@ -671,7 +709,14 @@ fn converged_vs_kinetic(
             ))
         })
         .collect::<anyhow::Result<_>>()?;
-    let n_tests = limit_mean.len();
+    // with stratified positions every realization starts from the same histogram: t = 0 has no
+    // variance, and is checked exactly (`initial_state`) instead of by a chi-square
+    let exact_start = |t: f64| record.initial_positions == BumpPositions::Stratified && t == 0.0;
+    let n_tests = limit_mean
+        .keys()
+        .filter(|(_, tb)| !exact_start(f64::from_bits(*tb)))
+        .count()
+        .max(1);
     let alpha = 0.01 / n_tests as f64;
     // per panel: (min p, where), the last time
     let mut per_panel: BTreeMap<String, (f64, String, u64, usize)> = BTreeMap::new();
@@ -685,6 +730,10 @@ fn converged_vs_kinetic(
         };
         let sem = &limit_sem[key].1;
         put_ensemble_moments(summary, "md_converged", key, (x, r, sem), box_len);
+        if exact_start(t) {
+            out.push(initial_state(panel, (x, r), kr, box_len, files.as_str())?);
+            continue;
+        }
         let c = chi2_vs_kinetic(
             summary,
             "chi2_md_converged_vs_kinetic",
@@ -886,6 +935,36 @@ mod tests {
                 "{sigma2}: {got}"
             );
         }
+    }
+
+    /// The t = 0 check of stratified positions: the quantiles of a Gaussian bump of 1600,
+    /// histogrammed on 200 bins, against the bump's density averaged over a grid twice as fine
+    /// (the kinetic grid), are within one particle per bin; moving one particle between two
+    /// bins fails it.
+    #[test]
+    fn initial_state_passes_quantiles_and_fails_a_moved_particle() {
+        use statrs::distribution::{ContinuousCDF, Normal};
+        let (n, c, w, box_len, bins) = (1600usize, 2600.0, 320.0, 4000.0, 200usize);
+        let h = box_len / bins as f64;
+        let normal = Normal::new(c, w).unwrap();
+        let mut rho = vec![0.0; bins];
+        for i in 0..n {
+            let x = normal.inverse_cdf((i as f64 + 0.5) / n as f64);
+            rho[(x / h) as usize] += 1.0 / h;
+        }
+        // cell averages on the kinetic grid (2 cells per bin)
+        let hk = h / 2.0;
+        let kin: Vec<f64> = (0..2 * bins)
+            .map(|j| n as f64 * (normal.cdf((j + 1) as f64 * hk) - normal.cdf(j as f64 * hk)) / hk)
+            .collect();
+        let x: Vec<f64> = (0..bins).map(|b| (b as f64 + 0.5) * h).collect();
+        let ok = initial_state("d", (&x, &rho), &kin, box_len, "f").unwrap();
+        assert_eq!(ok.outcome, Outcome::Pass, "{}", ok.statistic);
+        let b = (c / h) as usize;
+        rho[b] += 1.0 / h;
+        rho[b + 3] -= 1.0 / h;
+        let moved = initial_state("d", (&x, &rho), &kin, box_len, "f").unwrap();
+        assert_eq!(moved.outcome, Outcome::Fail, "{}", moved.statistic);
     }
 
     /// Second-order smearing of a periodic sine by shifts of variance 4: the exact Gaussian

@@ -123,8 +123,9 @@ impl Fig5AppCFigure {
             })?;
             series.push(Series {
                 label: format!(
-                    "mid-step binning, rule {}: ℓ = {}",
+                    "mid-step binning, rule {}{}: ℓ = {}",
                     conv.duplicate_rule,
+                    super::labels::start(conv.initial_positions),
                     style::number(l)
                 ),
                 style: Draw::Line(Line::theory(ladder_colors[j % ladder_colors.len()]).width(0.8)),

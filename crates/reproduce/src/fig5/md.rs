@@ -383,6 +383,9 @@ pub(super) struct Fig5Plan {
     pub(super) setup: Setup,
     pub(super) bins: Bins,
     pub(super) bump: GaussianBump,
+    /// how the fermionic panels' initial positions are placed (the classical panels always
+    /// draw them independently)
+    pub(super) positions: md::BumpPositions,
     /// per ensemble: panel, App. C rerun (if one), algorithm
     pub(super) runs: Vec<(Panel, Option<AuditKind>, Sim)>,
     pub(super) ensembles: Vec<Spec>,
@@ -399,6 +402,7 @@ impl Fig5Plan {
                 center: setup.bump_center,
                 width: setup.bump_width,
             },
+            positions: md::BumpPositions::Independent,
             setup,
             runs: Vec::new(),
             ensembles: Vec::new(),
@@ -439,6 +443,7 @@ impl Plan for Fig5Plan {
                 let (hist, counters) = md::fermionic::bump_profiles(
                     algo,
                     &self.bump,
+                    self.positions,
                     self.relax_proposals,
                     &s.times,
                     &self.bins,

@@ -4,12 +4,14 @@
 //! App. C's algorithm (stage `fig5_md`, kept for the audit) has two biases: binning at the
 //! step's start (first order in dt) and the duplicate rule (both rules, of opposite signs,
 //! about proportional to 1/l). Here the cells are binned at mid-step
-//! ([`Membership::MidStep`]: no first-order dt error), and the panels run on a ladder of cell
-//! lengths `cell_lens`; the profile is extrapolated to 1/l = 0 by the least-squares line in 1/l
-//! through the ladder, bin by bin. All cell lengths of a panel share the panel's seed, so
-//! realization `i` starts from the same positions at every l; the extrapolation is taken per
-//! realization (`sum_l w_l rho_{l,i}`), and its standard error is the spread of that
-//! combination over the realizations.
+//! ([`Membership::MidStep`]: no first-order dt error), the duplicate rule is a parameter
+//! (`nearest_free` in production), and the panels run on a ladder of cell lengths `cell_lens`;
+//! the limit profile is taken from the ladder bin by bin as `limit` says (the finest cell, or a
+//! least-squares line in 1/l or l^2 at 0: [`ladder_weights`]). All cell lengths of a panel
+//! share the panel's seed, so realization `i` starts from the same state at every l; the limit
+//! is taken per realization (`sum_l w_l rho_{l,i}`), and its standard error is the spread of
+//! that combination over the realizations. The initial positions are drawn independently or
+//! placed at the bump's quantiles (`initial_positions`, [`BumpPositions`]).
 //!
 //! Outputs [`Table::Fig5MdConverged`], record [`MdConvergedRecord`]. Panel `p` uses the seed
 //! `seed + p` (p = 1 for b, 3 for d), realization `i` the xoshiro256++ stream `(seed + p, i)`:
@@ -18,8 +20,8 @@
 use anyhow::ensure;
 use contract::Table;
 use contract::fig5::{
-    ConvergedRun, DuplicateRule, LadderLimit, MdConvergedRecord, Membership, Panel, Setup,
-    finest_cell, md_converged as col,
+    BumpPositions, ConvergedRun, DuplicateRule, LadderLimit, MdConvergedRecord, Membership, Panel,
+    Setup, finest_cell, md_converged as col,
 };
 use md::{Bins, MeanSem};
 use ndarray::{Array2, Ix2};
@@ -44,6 +46,8 @@ pub struct Fig5MdConverged {
     pub membership: Membership,
     /// what to do with particles that stream onto an occupied level
     pub duplicate_rule: DuplicateRule,
+    /// how the bump's initial positions are placed
+    pub initial_positions: BumpPositions,
     /// how the limit l -> infinity is taken from the ladder
     pub limit: LadderLimit,
     /// collision proposals per particle that relax each frozen cell before t = 0
@@ -133,6 +137,10 @@ impl Fig5MdConverged {
     /// The fermionic panels, each at every cell length of the ladder (panel-major).
     fn plan(&self, setup: Setup) -> anyhow::Result<Fig5Plan> {
         let mut plan = Fig5Plan::new(setup, self.relax_proposals)?;
+        plan.positions = match self.initial_positions {
+            BumpPositions::Independent => md::BumpPositions::Independent,
+            BumpPositions::Stratified => md::BumpPositions::Stratified,
+        };
         let setup = plan.setup.clone();
         for (p, &panel) in Panel::ALL.iter().enumerate() {
             if !panel.fermionic() {
@@ -188,6 +196,7 @@ impl Fig5MdConverged {
             dt: self.dt,
             membership: self.membership,
             duplicate_rule: self.duplicate_rule,
+            initial_positions: self.initial_positions,
             limit: self.limit,
             weights: weights.clone(),
             runs: Vec::new(),
@@ -296,6 +305,7 @@ pub(crate) mod tests {
             dt: 0.1,
             membership: Membership::MidStep,
             duplicate_rule: DuplicateRule::Keep,
+            initial_positions: BumpPositions::Independent,
             limit: LadderLimit::InverseL,
             relax_proposals: 5.0,
             realizations: 3,

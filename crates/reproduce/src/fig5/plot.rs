@@ -108,8 +108,9 @@ impl Fig5Figure {
             .collect();
         entries.push(Entry::data(
             format!(
-                "MD mean ± s.e.m. (b, d: cell algorithm, {})",
-                super::labels::limit(conv.limit, conv.finest())
+                "MD mean ± s.e.m. (b, d: cell algorithm, {}{})",
+                super::labels::limit(conv.limit, conv.finest()),
+                super::labels::start(conv.initial_positions)
             ),
             Marker::data(Shape::Circle, style::INK).size(1.0),
         ));
