@@ -45,8 +45,11 @@ pub struct Fig2Record {
     pub realizations: usize,
     pub seed: u64,
     pub collision_events: u64,
+    /// elapsed seconds of the ensemble (on the shared pool: with other stages' work in it)
     pub wall_s: f64,
     pub events_per_s: f64,
+    /// thread seconds inside the realizations, summed over threads
+    pub thread_s: f64,
     /// exp(-gamma rho_b t_max): weight of the unrelaxed initial state in the final histogram
     pub unrelaxed_fraction_at_t_max: f64,
     pub rng: String,

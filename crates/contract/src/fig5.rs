@@ -257,7 +257,10 @@ pub struct MdRun {
     /// `None` for the production run, the changed setting for an App. C audit rerun
     pub audit: Option<AuditKind>,
     pub seed: u64,
+    /// elapsed seconds of the ensemble (on the shared pool: with other stages' work in it)
     pub wall_s: f64,
+    /// thread seconds inside the realizations, summed over threads
+    pub thread_s: f64,
     /// fermionic panels
     pub counters: Option<CellCounters>,
     /// classical panels: collision events of the whole ensemble

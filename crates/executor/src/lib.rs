@@ -69,8 +69,31 @@ pub trait Plan: Sync {
 pub struct Output<R> {
     pub rows: Vec<R>,
     /// Seconds spent on its realizations: elapsed here (local), or summed over the array
-    /// tasks (Slurm).
+    /// tasks (Slurm). On the shared pool this includes other stages' work that a waiting
+    /// thread of this stage ran meanwhile.
     pub wall_s: f64,
+    /// Thread seconds inside its own realizations, summed over threads (local and Slurm): the
+    /// denominator of a per-thread rate, whatever else shared the pool.
+    pub thread_s: f64,
+}
+
+/// The realizations `range` of ensemble `e` of `plan` on the current pool, with `tick` called
+/// after each, and the thread seconds spent inside them.
+fn realize_range<P: Plan>(
+    plan: &P,
+    (e, seed): (usize, u64),
+    range: Range<usize>,
+    tick: impl Fn() + Sync,
+) -> (Vec<anyhow::Result<P::Row>>, f64) {
+    let nanos = AtomicU64::new(0);
+    let rows = md::run_range(range, seed, |i, rng| {
+        let start = Instant::now();
+        let r = plan.realize(e, i, rng);
+        nanos.fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        tick();
+        r
+    });
+    (rows, nanos.into_inner() as f64 * 1e-9)
 }
 
 /// Run every ensemble of `plan` with the context's executor and record which one
@@ -101,10 +124,8 @@ fn run_local<P: Plan>(ctx: &StageContext, plan: &P) -> anyhow::Result<Vec<Output
     let mut out = Vec::with_capacity(plan.ensembles().len());
     for (e, spec) in plan.ensembles().iter().enumerate() {
         let start = Instant::now();
-        let rows = md::run_range(0..spec.realizations, spec.seed, |i, rng| {
-            let r = plan.realize(e, i, rng);
-            ctx.progress(done.fetch_add(1, Ordering::Relaxed) + 1, total as u64);
-            r
+        let (rows, thread_s) = realize_range(plan, (e, spec.seed), 0..spec.realizations, || {
+            ctx.progress(done.fetch_add(1, Ordering::Relaxed) + 1, total as u64)
         });
         let rows = rows
             .into_iter()
@@ -113,6 +134,7 @@ fn run_local<P: Plan>(ctx: &StageContext, plan: &P) -> anyhow::Result<Vec<Output
         out.push(Output {
             rows,
             wall_s: start.elapsed().as_secs_f64(),
+            thread_s,
         });
     }
     Ok(out)
@@ -142,7 +164,7 @@ pub fn chunks(ensembles: &[Spec], chunk: usize) -> Vec<Chunk> {
 }
 
 /// Version of the shard layout (bump when [`ShardFile`] changes).
-const SHARD_FORMAT: u32 = 1;
+const SHARD_FORMAT: u32 = 2;
 
 /// One array task's result: its chunk's rows and what they were computed for.
 #[derive(Serialize, Deserialize)]
@@ -155,6 +177,8 @@ struct ShardFile<R> {
     start: usize,
     end: usize,
     wall_s: f64,
+    /// thread seconds inside the realizations ([`Output::thread_s`])
+    thread_s: f64,
     rows: Vec<R>,
 }
 
@@ -213,11 +237,9 @@ pub fn run_task<P: Plan>(
     })?;
     let spec = &plan.ensembles()[c.ensemble];
     let start = Instant::now();
-    let rows = ctx.thread_pool()?.install(|| {
-        md::run_range(c.range.clone(), spec.seed, |i, rng| {
-            plan.realize(c.ensemble, i, rng)
-        })
-    });
+    let (rows, thread_s) = ctx
+        .thread_pool()?
+        .install(|| realize_range(plan, (c.ensemble, spec.seed), c.range.clone(), || {}));
     let rows = rows
         .into_iter()
         .collect::<anyhow::Result<Vec<_>>>()
@@ -231,6 +253,7 @@ pub fn run_task<P: Plan>(
         start: c.range.start,
         end: c.range.end,
         wall_s: start.elapsed().as_secs_f64(),
+        thread_s,
         rows,
     };
     let path = shard_path(&fingerprint_dir(ctx), task);
@@ -327,6 +350,7 @@ fn run_slurm<P: Plan>(
         .map(|s| Output {
             rows: Vec::with_capacity(s.realizations),
             wall_s: 0.0,
+            thread_s: 0.0,
         })
         .collect();
     for (t, c) in all.iter().enumerate() {
@@ -334,6 +358,7 @@ fn run_slurm<P: Plan>(
         let o = &mut out[c.ensemble];
         o.rows.extend(s.rows);
         o.wall_s += s.wall_s;
+        o.thread_s += s.thread_s;
     }
     Ok((out, run))
 }

@@ -157,7 +157,7 @@ impl Fig2Md {
         let (process, times, bins) = (&plan.process, &plan.times, &plan.bins);
         let [out] = <[_; 1]>::try_from(executor::run(ctx, &plan)?)
             .map_err(|_| anyhow::anyhow!("one ensemble"))?;
-        let (rows, wall) = (out.rows, out.wall_s);
+        let (rows, wall, thread_s) = (out.rows, out.wall_s, out.thread_s);
         let events: u64 = rows.iter().map(|o| o.events).sum();
 
         // e(t): ensemble mean, sem, exact solution of (38)
@@ -214,15 +214,16 @@ impl Fig2Md {
                 collision_events: events,
                 wall_s: wall,
                 events_per_s: events as f64 / wall,
+                thread_s,
                 unrelaxed_fraction_at_t_max: decay,
                 rng: "xoshiro256++ keyed by (seed, realization index)".into(),
             },
         )?;
         ctx.summary(format!(
-            "{} realizations x {} particles, {:.1e} collision events/s",
+            "{} realizations x {} particles, {:.1} ns per collision event-thread",
             self.realizations,
             self.n_particles,
-            events as f64 / wall
+            1e9 * thread_s / (events as f64).max(1.0)
         ));
 
         let mut energy = df!(

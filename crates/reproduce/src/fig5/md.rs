@@ -287,17 +287,12 @@ impl Fig5Md {
             acol::DIFF_SEM => diff_sem,
         )?;
         io::write_parquet(ctx, Table::Fig5MdAudit, &mut df)?;
-        let (proposals, fermionic_wall) = record
-            .runs
-            .iter()
-            .filter_map(|r| r.counters.map(|c| (c.proposals, r.wall_s)))
-            .fold((0u64, 0.0f64), |(p, w), (q, v)| (p + q, w + v));
         ctx.summary(format!(
-            "{} ensembles ({} and {} realizations); fermionic {:.1e} proposals/s",
+            "{} ensembles ({} and {} realizations); fermionic {}",
             record.runs.len(),
             self.realizations,
             self.audit_realizations,
-            proposals as f64 / fermionic_wall.max(1e-9)
+            ns_per_proposal(record.runs.iter())
         ));
         io::record(ctx, &record)?;
         Ok(())
@@ -459,6 +454,18 @@ impl Plan for Fig5Plan {
     }
 }
 
+/// The cost of the fermionic ensembles among `runs`, for the stage's summary line: thread
+/// nanoseconds per collision proposal (the rate of one thread, whatever else shared the pool).
+pub(super) fn ns_per_proposal<'a>(runs: impl Iterator<Item = &'a MdRun>) -> String {
+    let (proposals, thread_s) = runs
+        .filter_map(|r| r.counters.map(|c| (c.proposals, r.thread_s)))
+        .fold((0u64, 0.0f64), |(p, s), (q, t)| (p + q, s + t));
+    format!(
+        "{:.1} ns per proposal-thread",
+        1e9 * thread_s / (proposals as f64).max(1.0)
+    )
+}
+
 /// The profiles and run summary of one ensemble, and its per-realization histograms.
 pub(super) fn summarize(
     (panel, audit): (Panel, Option<AuditKind>),
@@ -505,6 +512,7 @@ pub(super) fn summarize(
             audit,
             seed: spec.seed,
             wall_s: out.wall_s,
+            thread_s: out.thread_s,
             counters,
             collision_events: events,
             histogram_particle_number: mass,

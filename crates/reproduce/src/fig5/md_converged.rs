@@ -29,7 +29,9 @@ use pipeline::{FieldError, StageContext};
 use polars_core::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::md::{CellSetting, Fig5Plan, Rows, Sim, check_cell_len, check_time_step, summarize};
+use super::md::{
+    CellSetting, Fig5Plan, Rows, Sim, check_cell_len, check_time_step, ns_per_proposal, summarize,
+};
 use crate::params::{at_least, positive};
 use crate::{io, sampler, swap_model};
 use executor::Spec;
@@ -246,19 +248,13 @@ impl Fig5MdConverged {
             col::RHO_SEM => rows.sem,
         )?;
         io::write_parquet(ctx, Table::Fig5MdConverged, &mut df)?;
-        let proposals: u64 = record
-            .runs
-            .iter()
-            .filter_map(|r| r.run.counters.map(|c| c.proposals))
-            .sum();
-        let wall: f64 = record.runs.iter().map(|r| r.run.wall_s).sum();
         ctx.summary(format!(
-            "{} ensembles (l = {:?}, {} realizations), limit: {}; {:.1e} proposals/s",
+            "{} ensembles (l = {:?}, {} realizations), limit: {}; {}",
             record.runs.len(),
             self.cell_lens,
             self.realizations,
             self.limit.describe(),
-            proposals as f64 / wall.max(1e-9)
+            ns_per_proposal(record.runs.iter().map(|r| &r.run))
         ));
         io::record(ctx, &record)?;
         Ok(())
