@@ -626,4 +626,47 @@ mod tests {
         assert!(e.to_string().contains("is not the shard"), "{e}");
         assert!(run_task(&ctx, &plan, 3, all.len()).is_err());
     }
+
+    /// A plan whose realizations each sleep 2 ms (and while the first runs on a one-thread
+    /// pool, nothing else can).
+    struct Naps(Vec<Spec>);
+    impl Plan for Naps {
+        type Row = usize;
+        fn ensembles(&self) -> &[Spec] {
+            &self.0
+        }
+        fn realize(&self, _: usize, i: usize, _: &mut RealizationRng) -> anyhow::Result<usize> {
+            std::thread::sleep(Duration::from_millis(2));
+            Ok(i)
+        }
+    }
+
+    /// The thread time of an ensemble is the time inside its own realizations: at least their
+    /// sleeps, and on one thread at most the ensemble's elapsed time; the array tasks' shards
+    /// carry theirs, and the merge sums them.
+    #[test]
+    fn thread_time_counts_the_realizations_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = StageContext::standalone(dir.path(), "s", &[]);
+        let plan = Naps(vec![spec(5)]);
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let local = pool.install(|| run_local(&ctx, &plan)).unwrap();
+        let o = &local[0];
+        assert!(o.thread_s >= 5.0 * 0.002, "{}", o.thread_s);
+        assert!(o.thread_s <= o.wall_s, "{} > {}", o.thread_s, o.wall_s);
+        let fp = fingerprint_dir(&ctx);
+        let all = chunks(plan.ensembles(), 2);
+        let mut sum = 0.0;
+        for (t, c) in all.iter().enumerate() {
+            run_task(&ctx, &plan, 2, t).unwrap();
+            let s: ShardFile<usize> =
+                read_shard(&ctx, (c, &plan.0[0]), &shard_path(&fp, t)).unwrap();
+            assert!(s.thread_s >= c.range.len() as f64 * 0.002, "{}", s.thread_s);
+            sum += s.thread_s;
+        }
+        assert!(sum >= 5.0 * 0.002, "{sum}");
+    }
 }
