@@ -572,7 +572,7 @@ impl CellAlgorithm {
             return;
         }
         let nm = self.find_movers::<STREAM>(s, span);
-        if !self.move_particles(s, nm, self.duplicates) {
+        if !self.move_particles(s, nm) {
             // a level outside the table (set from outside): no random number used yet
             s.pending.clear();
             self.bin_full(s, draws);
@@ -595,7 +595,7 @@ impl CellAlgorithm {
     /// `n_dups`). Returns false if a particle holds a level outside the table (only possible if
     /// `k` was changed from outside): the caller then re-bins from scratch.
     #[inline(never)] // once per step; keeps the profiles readable
-    fn move_particles(&self, s: &mut FermionicState, nm: usize, rule: DuplicateRule) -> bool {
+    fn move_particles(&self, s: &mut FermionicState, nm: usize) -> bool {
         let nt = self.n_table;
         let FermionicState {
             x,
@@ -634,7 +634,7 @@ impl CellAlgorithm {
                 return false;
             };
             if occupy(&mut occ[c * nt..(c + 1) * nt], overflow, n_dups, c, j) > 0 {
-                match rule {
+                match self.duplicates {
                     DuplicateRule::Rescatter => {
                         // the smaller of `i` and the smallest other occupant is kept; the
                         // other occupants are all pending already except possibly a resident,
@@ -1230,7 +1230,7 @@ impl LatticeStationary {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::realization_rng;
+    use crate::{RealizationRng, realization_rng};
 
     fn algo(cell_len: f64, n_cells: usize, dt: f64) -> CellAlgorithm {
         CellAlgorithm::new(
@@ -1261,13 +1261,17 @@ mod tests {
         }
     }
 
+    /// `n` particles placed uniformly in the box, on levels of the local stationary state
+    /// relaxed by 5 proposals per particle.
+    fn uniform_start(a: &CellAlgorithm, n: usize, rng: &mut RealizationRng) -> FermionicState {
+        let x: Vec<f64> = (0..n).map(|_| rng.random::<f64>() * a.box_len()).collect();
+        a.init_local_stationary(x, 5.0, rng)
+    }
+
     fn pauli_never_violated(a: CellAlgorithm) {
         let mut rng = realization_rng(5, 0);
         // ~7 particles per cell of 3 length units: n ~ 0.5 at the bath peaks
-        let x: Vec<f64> = (0..400)
-            .map(|_| rng.random::<f64>() * a.box_len())
-            .collect();
-        let mut s = a.init_local_stationary(x, 5.0, &mut rng);
+        let mut s = uniform_start(&a, 400, &mut rng);
         assert_eq!(a.pauli_violations(&s), 0);
         let mut streamed_dups = 0;
         for _ in 0..100 {
@@ -1353,10 +1357,7 @@ mod tests {
                 .with_duplicate_rule(rule)
                 .with_membership(membership);
             let mut rng = realization_rng(9, 0);
-            let x: Vec<f64> = (0..400)
-                .map(|_| rng.random::<f64>() * a.box_len())
-                .collect();
-            let s0 = a.init_local_stationary(x, 5.0, &mut rng);
+            let s0 = uniform_start(&a, 400, &mut rng);
             let (mut s1, mut r1) = (s0.clone(), rng.clone());
             let mut s2 = s0;
             for _ in 0..50 {
@@ -1479,10 +1480,7 @@ mod tests {
             // 12 particles per cell of length 3, where about 20 levels carry the bath
             let a = algo(3.0, 20, 0.3).with_duplicate_rule(rule);
             let mut rng = realization_rng(21, 0);
-            let x: Vec<f64> = (0..240)
-                .map(|_| rng.random::<f64>() * a.box_len())
-                .collect();
-            let mut s = a.init_local_stationary(x, 5.0, &mut rng);
+            let mut s = uniform_start(&a, 240, &mut rng);
             check_structures(&a, &s, true);
             let (mut dups, mut redraws, mut full) = (0, 0, 0);
             for step in 0..400u64 {
@@ -1533,10 +1531,7 @@ mod tests {
     fn nearest_free_moves_duplicates_the_least() {
         let a = algo(3.0, 20, 0.3).with_duplicate_rule(DuplicateRule::NearestFree);
         let mut rng = realization_rng(22, 0);
-        let x: Vec<f64> = (0..240)
-            .map(|_| rng.random::<f64>() * a.box_len())
-            .collect();
-        let mut s = a.init_local_stationary(x, 5.0, &mut rng);
+        let mut s = uniform_start(&a, 240, &mut rng);
         assert_eq!(a.pauli_violations(&s), 0);
         let (mut up, mut down) = (0usize, 0usize);
         for _ in 0..400 {

@@ -620,12 +620,17 @@ fn front_wander(
 /// `rho` on a periodic grid of spacing `h` averaged over shifts of variance `sigma2`, to second
 /// order: `rho + sigma2 / 2 rho''` (the mean of a front whose position varies that much).
 fn smear(rho: &[f64], sigma2: f64, h: f64) -> Vec<f64> {
+    rho.iter()
+        .zip(periodic_second_difference(rho, h))
+        .map(|(r, d2)| r + 0.5 * sigma2 * d2)
+        .collect()
+}
+
+/// `rho''` on a periodic grid of spacing `h`, by central second differences.
+fn periodic_second_difference(rho: &[f64], h: f64) -> Vec<f64> {
     let n = rho.len();
     (0..n)
-        .map(|i| {
-            let d2 = rho[(i + 1) % n] - 2.0 * rho[i] + rho[(i + n - 1) % n];
-            rho[i] + 0.5 * sigma2 * d2 / (h * h)
-        })
+        .map(|i| (rho[(i + 1) % n] - 2.0 * rho[i] + rho[(i + n - 1) % n]) / (h * h))
         .collect()
 }
 
@@ -658,13 +663,10 @@ fn front_fit((mean, sem): (&[f64], &[f64]), kin: &[f64], box_len: f64) -> Option
     let d1: Vec<f64> = (0..nk as isize)
         .map(|i| (at(i + 1) - at(i - 1)) / (2.0 * hk))
         .collect();
-    let d2: Vec<f64> = (0..nk as isize)
-        .map(|i| (at(i + 1) - 2.0 * at(i) + at(i - 1)) / (hk * hk))
-        .collect();
     let (kb, d1, d2) = (
         stats::coarsen(kin, nk / n),
         stats::coarsen(&d1, nk / n),
-        stats::coarsen(&d2, nk / n),
+        stats::coarsen(&periodic_second_difference(kin, hk), nk / n),
     );
     // normal equations of y = a u + b v with u = -k', v = k''/2, weights 1/sem^2
     let (mut uu, mut uv, mut vv, mut uy, mut vy) = (0.0, 0.0, 0.0, 0.0, 0.0);
