@@ -404,11 +404,12 @@ pub struct HydroPanel {
     pub max_picard_iterations: usize,
     pub max_relative_mass_drift: f64,
     pub min_rho: f64,
-    /// per output time, L1/N against 2x cells and max_dt/2 (when checked)
+    /// per output time, L1/N against n_cells/2 and 2 max_dt (when checked; about 3x the error
+    /// of the recorded profiles for the second-order scheme)
     pub resolution_check: Option<Vec<f64>>,
-    /// per output time: skewness of the profile, and with 2x cells and max_dt/2 (when checked)
+    /// per output time: skewness of the profile, and with n_cells/2 and 2 max_dt (when checked)
     pub skewness: Option<Vec<f64>>,
-    pub skewness_refined: Option<Vec<f64>>,
+    pub skewness_coarse: Option<Vec<f64>>,
 }
 
 /// Provenance of the hydrodynamic stage.
